@@ -94,14 +94,15 @@ ScheduleBuilder::Clip ScheduleBuilder::load_clip(const std::string& entry, const
   return clip;
 }
 
-const Playlist& ScheduleBuilder::day(Date day) {
-  auto it = built_.find(day);
-  if (it == built_.end()) it = built_.emplace(day, build(day)).first;
-  return it->second;
+Playlist ScheduleBuilder::day(Date day) {
+  Playlist p = build(day);
+  if (!p.items.empty()) last_event_id_[day] = p.items.back().event_id;
+  return p;
 }
 
 std::vector<Playlist> ScheduleBuilder::days(Date from, int count) {
   std::vector<Playlist> result;
+  result.reserve(count);
   for (int i = 0; i < count; ++i) result.push_back(day(from + std::chrono::days{i}));
   return result;
 }
@@ -176,6 +177,7 @@ std::vector<ScheduleBuilder::Planned> ScheduleBuilder::plan_hard_events(
 
 Playlist ScheduleBuilder::build(Date day) {
   Playlist p;
+  p.items.reserve(256);
   p.channel = config_.name;
   p.service_id = config_.service_id;
   p.date = day;
@@ -295,8 +297,16 @@ void ScheduleBuilder::assign_event_ids(Playlist& p, bool starts_with_continuatio
   int index = 0;
   for (std::size_t i = 0; i < p.items.size(); ++i) {
     if (i == 0 && starts_with_continuation) {
-      const Playlist& previous = day(p.date - std::chrono::days{1});
-      p.items[0].event_id = previous.items.back().event_id;
+      Date previous = p.date - std::chrono::days{1};
+      auto it = last_event_id_.find(previous);
+      if (it == last_event_id_.end()) {
+        Diagnostics quiet;  // the previous day is built only for its id; its warnings are not ours
+        std::swap(quiet, diagnostics_);
+        day(previous);
+        std::swap(quiet, diagnostics_);
+        it = last_event_id_.find(previous);
+      }
+      p.items[0].event_id = it->second;
       continue;
     }
     if (index == kMaxItemsPerDay) {
@@ -309,35 +319,31 @@ void ScheduleBuilder::assign_event_ids(Playlist& p, bool starts_with_continuatio
   }
 }
 
-void ScheduleBuilder::check_event_ids(const std::vector<Playlist>& days) {
-  struct Use {
-    Date date;
-    int line;
-    std::string where;
-  };
-  std::map<std::uint16_t, std::vector<Use>> uses;
-  for (std::size_t k = 0; k < days.size(); ++k) {
-    for (std::size_t i = 0; i < days[k].items.size(); ++i) {
-      const auto& item = days[k].items[i];
-      // A lesson split at the day boundary carries one id into the next day: one event.
-      bool continuation = i == 0 && k > 0 && !days[k - 1].items.empty() &&
-                          days[k - 1].items.back().event_id == item.event_id;
-      if (continuation) continue;
-      uses[item.event_id].push_back(
-          {days[k].date, item.timetable_line,
-           fmt::format("{} {} {}", format_date(days[k].date),
-                       format_clock(days[k].to_local_ms(item.start_utc_ms) -
-                                    date_to_ms(ms_to_date(days[k].to_local_ms(item.start_utc_ms)))),
-                       item.title)});
-    }
+bool continues_previous_day(const Playlist& day) {
+  return !day.items.empty() && day.items[0].hard_start && day.items[0].in_ms > 0;
+}
+
+void collect_event_ids(const Playlist& day, std::vector<EventIdUse>& uses) {
+  for (std::size_t i = continues_previous_day(day) ? 1 : 0; i < day.items.size(); ++i) {
+    const auto& item = day.items[i];
+    std::int64_t local = day.to_local_ms(item.start_utc_ms);
+    uses.push_back({day.date, item.event_id, item.timetable_line,
+                    fmt::format("{} {} {}", format_date(ms_to_date(local)),
+                                format_clock(local - date_to_ms(ms_to_date(local))), item.title)});
   }
-  for (const auto& [id, list] : uses) {
+}
+
+void check_event_ids(const std::vector<EventIdUse>& uses, const std::string& timetable_file,
+                     Diagnostics& diagnostics) {
+  std::map<std::uint16_t, std::vector<const EventIdUse*>> by_id;
+  for (const auto& use : uses) by_id[use.event_id].push_back(&use);
+  for (const auto& [id, list] : by_id) {
     for (std::size_t a = 0; a < list.size(); ++a) {
       for (std::size_t b = a + 1; b < list.size(); ++b) {
-        if (list[b].date - list[a].date > std::chrono::days{8}) continue;  // outside one EIT window
-        diagnostics_.error(timetable_.file, list[b].line, "event_id",
-                           fmt::format("event id {} of {} is also used by {}", id, list[b].where,
-                                       list[a].where));
+        if (list[b]->date - list[a]->date > std::chrono::days{8}) break;  // outside one EIT window
+        diagnostics.error(timetable_file, list[b]->timetable_line, "event_id",
+                          fmt::format("event id {} of {} is also used by {}", id, list[b]->where,
+                                      list[a]->where));
       }
     }
   }

@@ -26,18 +26,32 @@ std::uint16_t event_id_for(Date day, int index_in_day);
 // same lesson shares it.
 std::string content_id_for(const std::string& authority, const std::string& identity);
 
+// Where an event id is used, kept small so that a year of days can be checked without holding
+// the playlists.
+struct EventIdUse {
+  Date date{};
+  std::uint16_t event_id = 0;
+  int timetable_line = 0;
+  std::string where;  // "2020-02-17 08:00:00 《春夏秋冬》"
+};
+
+// The first item continues a lesson from the previous day (same event, same id).
+bool continues_previous_day(const Playlist& day);
+void collect_event_ids(const Playlist& day, std::vector<EventIdUse>& uses);
+// Reports every id used twice within 8 days of itself (one EIT schedule window) as an error
+// against the later use's timetable line.
+void check_event_ids(const std::vector<EventIdUse>& uses, const std::string& timetable_file,
+                     Diagnostics& diagnostics);
+
 class ScheduleBuilder {
  public:
   ScheduleBuilder(const Timetable& timetable, const ChannelConfig& config, MediaProbe& probe,
                   Date week_of);
 
   // The broadcast day starting at `day` + schedule.day_start local time. Warnings about the
-  // day's own lessons go to diagnostics() once.
-  const Playlist& day(Date day);
+  // day's own lessons go to diagnostics() once per build.
+  Playlist day(Date day);
   std::vector<Playlist> days(Date from, int count);
-
-  // Duplicate event ids among the given days and the 8 days that follow each (EIT window).
-  void check_event_ids(const std::vector<Playlist>& days);
 
   const Diagnostics& diagnostics() const { return diagnostics_; }
 
@@ -70,7 +84,7 @@ class ScheduleBuilder {
   std::vector<Clip> fillers_;
   std::optional<Clip> ident_;
   Clip slate_;
-  std::map<Date, Playlist> built_;
+  std::map<Date, std::uint16_t> last_event_id_;  // for a lesson that runs into the next day
   Diagnostics diagnostics_;
 };
 

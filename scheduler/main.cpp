@@ -119,29 +119,38 @@ int run_build(int argc, char** argv) {
   fs::create_directories(o.out_dir);
   MediaProbe probe(o.media, cache);
   ScheduleBuilder builder(in.timetable, in.config, probe, in.week_of);
-  std::vector<Playlist> days = builder.days(in.from, o.days);
-  builder.check_event_ids(days);
-  probe.save();
-  diagnostics.append(builder.diagnostics());
-  print_diagnostics(diagnostics);
-  if (diagnostics.has_errors()) {
-    std::cerr << "nothing was written: fix the problems above\n";
-    return kExitProblems;
-  }
-  for (const auto& day : days) {
-    fs::path file = write_playlist(day, o.out_dir);
+  // Day by day: stage the file, keep what the id check and the summary need, and the whole day
+  // only when XMLTV wants it. Nothing is renamed into place until every check has passed.
+  StagedPlaylists staged(o.out_dir);
+  std::vector<EventIdUse> ids;
+  std::vector<Playlist> for_xmltv;
+  std::vector<std::string> summary;
+  for (int i = 0; i < o.days; ++i) {
+    Playlist day = builder.day(in.from + std::chrono::days{i});
+    collect_event_ids(day, ids);
+    fs::path file = staged.stage(day);
     int lessons = 0, warnings = 0;
     for (const auto& item : day.items) {
       lessons += item.kind == ItemKind::lesson || item.kind == ItemKind::live;
       warnings += int(item.warnings.size());
     }
-    fmt::print("{}  {:4} items  {:3} lessons  {:2} warnings  {}\n", format_date(day.date),
-               day.items.size(), lessons, warnings, file.string());
+    summary.push_back(fmt::format("{}  {:4} items  {:3} lessons  {:2} warnings  {}",
+                                  format_date(day.date), day.items.size(), lessons, warnings,
+                                  file.string()));
+    if (!o.xmltv.empty()) for_xmltv.push_back(std::move(day));
   }
-  if (!o.xmltv.empty()) {
-    write_xmltv(days, in.config, o.xmltv);
-    fmt::print("XMLTV: {}\n", o.xmltv.string());
+  probe.save();
+  diagnostics.append(builder.diagnostics());
+  check_event_ids(ids, in.timetable.file, diagnostics);
+  print_diagnostics(diagnostics);
+  if (diagnostics.has_errors()) {
+    std::cerr << "nothing was written: fix the problems above\n";
+    return kExitProblems;
   }
+  if (!o.xmltv.empty()) write_xmltv(for_xmltv, in.config, o.xmltv);
+  staged.commit();
+  for (const auto& line : summary) fmt::print("{}\n", line);
+  if (!o.xmltv.empty()) fmt::print("XMLTV: {}\n", o.xmltv.string());
   return 0;
 }
 
@@ -157,8 +166,9 @@ int run_check(int argc, char** argv) {
     MediaProbe probe(o.media, o.probe_cache);
     check_media(in.timetable, probe, diagnostics);
     ScheduleBuilder builder(in.timetable, in.config, probe, in.week_of);
-    auto days = builder.days(in.from, o.days);
-    builder.check_event_ids(days);
+    std::vector<EventIdUse> ids;
+    for (int i = 0; i < o.days; ++i) collect_event_ids(builder.day(in.from + std::chrono::days{i}), ids);
+    check_event_ids(ids, in.timetable.file, diagnostics);
     // Unplayable media is already an error above; the builder's other findings pass through.
     for (const auto& d : builder.diagnostics().all()) {
       if (d.is_error) diagnostics.error(d.file, d.line, d.column, d.message);

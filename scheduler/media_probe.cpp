@@ -38,8 +38,20 @@ std::int64_t to_ms(std::int64_t value, AVRational time_base) {
   return av_rescale_q(value, time_base, AVRational{1, 1000});
 }
 
+// MP4 files tag every MPEG-1 audio layer as "mp3" (object type 0x6B); the frame header says
+// which layer it really is (ISO/IEC 11172-3 2.4.1.3: layer bits '10' = Layer II).
+void correct_mpeg_audio_layer(const AVPacket& packet, MediaFacts& facts) {
+  if (!facts.audio || facts.audio->codec != "mp3" || packet.size < 4) return;
+  const std::uint8_t* h = packet.data;
+  bool sync = h[0] == 0xFF && (h[1] & 0xE0) == 0xE0;
+  int layer_bits = (h[1] >> 1) & 0x3;
+  if (sync && layer_bits == 0x2) facts.audio->codec = "mp2";
+  if (sync && layer_bits == 0x3) facts.audio->codec = "mp1";
+}
+
 // Decodes until the first picture of `stream`: proves the file is playable, not just parsable.
-std::optional<std::string> decode_first_picture(AVFormatContext* format, int stream) {
+std::optional<std::string> decode_first_picture(AVFormatContext* format, int stream, int audio,
+                                                MediaFacts& facts) {
   const AVCodecParameters* par = format->streams[stream]->codecpar;
   const AVCodec* codec = avcodec_find_decoder(par->codec_id);
   if (!codec) return fmt::format("no decoder for video codec '{}'", avcodec_get_name(par->codec_id));
@@ -54,6 +66,10 @@ std::optional<std::string> decode_first_picture(AVFormatContext* format, int str
     int rc = av_read_frame(format, packet.get());
     if (rc < 0) break;
     bool ours = packet->stream_index == stream;
+    if (packet->stream_index == audio) {
+      correct_mpeg_audio_layer(*packet, facts);
+      audio = -1;  // the first audio frame is enough
+    }
     if (ours) avcodec_send_packet(ctx.get(), packet.get());
     av_packet_unref(packet.get());
     if (ours && avcodec_receive_frame(ctx.get(), frame.get()) == 0) return std::nullopt;
@@ -167,7 +183,7 @@ MediaFacts probe_media_file(const std::filesystem::path& file) {
     facts.error = "the duration is unknown or zero";
     return facts;
   }
-  if (auto problem = decode_first_picture(format.get(), video)) {
+  if (auto problem = decode_first_picture(format.get(), video, audio, facts)) {
     facts.error = *problem;
     return facts;
   }
@@ -197,6 +213,11 @@ void MediaProbe::load() {
 }
 
 MediaFacts MediaProbe::probe(const std::string& relative_path) {
+  {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(relative_path);
+    if (it != entries_.end() && it->second.checked_this_run) return it->second.facts;
+  }
   std::filesystem::path file = library_dir_ / relative_path;
   std::error_code ec;
   auto size = std::filesystem::file_size(file, ec);
@@ -211,12 +232,13 @@ MediaFacts MediaProbe::probe(const std::string& relative_path) {
     auto it = entries_.find(relative_path);
     if (it != entries_.end() && it->second.mtime_ns == mtime && it->second.size == size) {
       ++cache_hits_;
+      it->second.checked_this_run = true;
       return it->second.facts;
     }
   }
   MediaFacts facts = probe_media_file(file);
   std::lock_guard lock(mutex_);
-  entries_[relative_path] = Entry{mtime, size, facts};
+  entries_[relative_path] = Entry{mtime, size, facts, true};
   dirty_ = true;
   ++probes_run_;
   return facts;
@@ -229,14 +251,17 @@ void MediaProbe::save() const {
   for (const auto& [path, e] : entries_)
     files[path] = {{"mtime_ns", e.mtime_ns}, {"size", e.size}, {"facts", e.facts}};
   nlohmann::json j = {{"version", 1}, {"files", files}};
+  // The cache is an optimisation: failing to write it costs a re-probe next time, nothing more.
+  std::error_code ec;
+  if (cache_file_.has_parent_path()) std::filesystem::create_directories(cache_file_.parent_path(), ec);
   auto temp = cache_file_;
   temp += ".tmp";
   {
     std::ofstream out(temp, std::ios::trunc);
     out << j.dump(1) << "\n";
-    if (!out) return;  // the cache is an optimisation; failing to write it is not fatal
+    if (!out) return;
   }
-  std::filesystem::rename(temp, cache_file_);
+  std::filesystem::rename(temp, cache_file_, ec);
 }
 
 }  // namespace skyclass::scheduler

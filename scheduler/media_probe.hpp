@@ -60,6 +60,7 @@ class MediaProbe {
     std::int64_t mtime_ns = 0;
     std::uintmax_t size = 0;
     MediaFacts facts;
+    bool checked_this_run = false;  // stat()ed by this process: no need to look again
   };
   void load();
 

@@ -13,28 +13,124 @@ namespace {
 constexpr std::array<std::string_view, 5> kKindNames = {"lesson", "filler", "ident", "slate",
                                                         "live"};
 
-nlohmann::json item_to_json(const Playlist& p, const PlaylistItem& item) {
-  nlohmann::json j = {
-      {"start_local", format_iso_local(p.to_local_ms(item.start_utc_ms), p.utc_offset_min)},
-      {"start_utc", format_iso_utc(item.start_utc_ms)},
-      {"duration_ms", item.duration_ms},
-      {"kind", to_string(item.kind)},
-      {"title", item.title},
-      {"grade", item.grade},
-      {"subject", item.subject},
-      {"description", item.description},
-      {"media", item.media},
-      {"in_ms", item.in_ms},
-      {"out_ms", item.out_ms},
-      {"loop", item.loop},
-      {"hard_start", item.hard_start},
-      {"event_id", item.event_id},
-      {"content_id", item.content_id},
-      {"timetable_line", item.timetable_line},
-      {"warnings", item.warnings},
-  };
-  j["media_facts"] = item.media_facts ? nlohmann::json(*item.media_facts) : nlohmann::json();
-  return j;
+// Playlists are written directly, in a fixed key order that reads well, because a year of
+// playlists is too slow through nlohmann's tree; they are read back with nlohmann.
+class JsonWriter {
+ public:
+  explicit JsonWriter(std::string& out) : out_(out) {}
+
+  void open(char bracket) {
+    out_ += bracket;
+    first_ = true;
+  }
+  void close(char bracket) {
+    out_ += bracket;
+    first_ = false;
+  }
+  void key(std::string_view name) {
+    if (!first_) out_ += ',';
+    first_ = false;
+    out_ += "\n\"";
+    out_ += name;
+    out_ += "\":";
+  }
+  void string(std::string_view text) {
+    out_ += '"';
+    for (char c : text) {
+      switch (c) {
+        case '"': out_ += "\\\""; break;
+        case '\\': out_ += "\\\\"; break;
+        case '\n': out_ += "\\n"; break;
+        case '\r': out_ += "\\r"; break;
+        case '\t': out_ += "\\t"; break;
+        default:
+          if (static_cast<unsigned char>(c) < 0x20) {
+            fmt::format_to(std::back_inserter(out_), "\\u{:04x}", c);
+          } else {
+            out_ += c;
+          }
+      }
+    }
+    out_ += '"';
+  }
+  void field(std::string_view name, std::string_view text) { key(name), string(text); }
+  void field(std::string_view name, const char* text) { key(name), string(text); }
+  void field(std::string_view name, std::int64_t n) { key(name), fmt::format_to(std::back_inserter(out_), "{}", n); }
+  void field(std::string_view name, int n) { field(name, std::int64_t{n}); }
+  void field(std::string_view name, bool b) { key(name), out_ += b ? "true" : "false"; }
+  void raw(std::string_view text) { out_ += text; }
+  void element() {
+    if (!first_) out_ += ',';
+    first_ = false;
+    out_ += '\n';
+  }
+
+ private:
+  std::string& out_;
+  bool first_ = true;
+};
+
+void write_facts(JsonWriter& w, const MediaFacts& f) {
+  w.open('{');
+  w.field("readable", f.readable);
+  if (!f.error.empty()) w.field("error", f.error);
+  w.field("duration_ms", f.duration_ms);
+  w.field("format", f.format);
+  if (f.video) {
+    const VideoFacts& v = *f.video;
+    w.key("video");
+    w.open('{');
+    w.field("codec", v.codec);
+    w.field("width", v.width);
+    w.field("height", v.height);
+    w.field("fps", fmt::format("{}/{}", v.fps_num, v.fps_den));
+    w.field("sar", fmt::format("{}:{}", v.sar_num, v.sar_den));
+    w.field("interlaced", v.interlaced);
+    w.close('}');
+  }
+  if (f.audio) {
+    w.key("audio");
+    w.open('{');
+    w.field("codec", f.audio->codec);
+    w.field("sample_rate", f.audio->sample_rate);
+    w.field("channels", f.audio->channels);
+    w.close('}');
+  }
+  w.close('}');
+}
+
+void write_item(JsonWriter& w, const Playlist& p, const PlaylistItem& item) {
+  w.open('{');
+  w.field("start_local", format_iso_local(p.to_local_ms(item.start_utc_ms), p.utc_offset_min));
+  w.field("start_utc", format_iso_utc(item.start_utc_ms));
+  w.field("duration_ms", item.duration_ms);
+  w.field("kind", to_string(item.kind));
+  w.field("title", item.title);
+  w.field("grade", item.grade);
+  w.field("subject", item.subject);
+  w.field("description", item.description);
+  w.field("media", item.media);
+  w.field("in_ms", item.in_ms);
+  w.field("out_ms", item.out_ms);
+  w.field("loop", item.loop);
+  w.field("hard_start", item.hard_start);
+  w.field("event_id", std::int64_t{item.event_id});
+  w.field("content_id", item.content_id);
+  w.field("timetable_line", item.timetable_line);
+  w.key("warnings");
+  w.open('[');
+  for (const auto& warning : item.warnings) {
+    w.element();
+    w.string(warning);
+  }
+  w.close(']');
+  w.key("media_facts");
+  if (item.media_facts) {
+    write_facts(w, *item.media_facts);
+  } else {
+    w.raw("null");
+  }
+  w.close('}');
 }
 
 template <typename T>
@@ -90,19 +186,28 @@ std::optional<ItemKind> parse_item_kind(std::string_view text) {
   return std::nullopt;
 }
 
-nlohmann::json to_json(const Playlist& p) {
-  nlohmann::json items = nlohmann::json::array();
-  for (const auto& item : p.items) items.push_back(item_to_json(p, item));
-  return {
-      {"channel", p.channel},
-      {"service_id", p.service_id},
-      {"date", format_date(p.date)},
-      {"timezone", format_utc_offset(p.utc_offset_min)},
-      {"start_local", format_iso_local(p.to_local_ms(p.start_utc_ms), p.utc_offset_min)},
-      {"start_utc", format_iso_utc(p.start_utc_ms)},
-      {"duration_ms", p.duration_ms},
-      {"items", items},
-  };
+std::string to_json_text(const Playlist& p) {
+  std::string out;
+  out.reserve(1024 + p.items.size() * 900);
+  JsonWriter w(out);
+  w.open('{');
+  w.field("channel", p.channel);
+  w.field("service_id", std::int64_t{p.service_id});
+  w.field("date", format_date(p.date));
+  w.field("timezone", format_utc_offset(p.utc_offset_min));
+  w.field("start_local", format_iso_local(p.to_local_ms(p.start_utc_ms), p.utc_offset_min));
+  w.field("start_utc", format_iso_utc(p.start_utc_ms));
+  w.field("duration_ms", p.duration_ms);
+  w.key("items");
+  w.open('[');
+  for (const auto& item : p.items) {
+    w.element();
+    write_item(w, p, item);
+  }
+  w.close(']');
+  w.close('}');
+  out += '\n';
+  return out;
 }
 
 Playlist playlist_from_json(const nlohmann::json& j) {
@@ -125,18 +230,36 @@ Playlist playlist_from_json(const nlohmann::json& j) {
 }
 
 std::filesystem::path write_playlist(const Playlist& playlist, const std::filesystem::path& dir) {
-  std::filesystem::create_directories(dir);
-  auto file = dir / (format_date(playlist.date) + ".json");
+  StagedPlaylists staged(dir);
+  auto file = staged.stage(playlist);
+  staged.commit();
+  return file;
+}
+
+StagedPlaylists::StagedPlaylists(std::filesystem::path dir) : dir_(std::move(dir)) {
+  std::filesystem::create_directories(dir_);
+}
+
+StagedPlaylists::~StagedPlaylists() {
+  std::error_code ec;
+  for (const auto& [temp, file] : staged_) std::filesystem::remove(temp, ec);
+}
+
+std::filesystem::path StagedPlaylists::stage(const Playlist& playlist) {
+  auto file = dir_ / (format_date(playlist.date) + ".json");
   auto temp = file;
   temp += ".tmp";
-  {
-    std::ofstream out(temp, std::ios::trunc);
-    out << to_json(playlist).dump(1) << "\n";
-    out.close();
-    if (!out) throw std::runtime_error(fmt::format("{}: cannot write the playlist", temp.string()));
-  }
-  std::filesystem::rename(temp, file);
+  staged_.emplace_back(temp, file);
+  std::ofstream out(temp, std::ios::trunc);
+  out << to_json_text(playlist);
+  out.close();
+  if (!out) throw std::runtime_error(fmt::format("{}: cannot write the playlist", temp.string()));
   return file;
+}
+
+void StagedPlaylists::commit() {
+  for (const auto& [temp, file] : staged_) std::filesystem::rename(temp, file);
+  staged_.clear();
 }
 
 Playlist read_playlist(const std::filesystem::path& file) {

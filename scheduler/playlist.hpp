@@ -52,13 +52,28 @@ struct Playlist {
   std::int64_t to_local_ms(std::int64_t utc_ms) const { return utc_ms + utc_offset_min * 60'000LL; }
 };
 
-nlohmann::json to_json(const Playlist& playlist);
+// The playlist as JSON text, keys in the documented order.
+std::string to_json_text(const Playlist& playlist);
 // Throws std::runtime_error naming the item index and key when the JSON does not have the shape.
 Playlist playlist_from_json(const nlohmann::json& j);
 
 // Writes `dir/YYYY-MM-DD.json` through a temp file and rename, so readers never see half a file.
 std::filesystem::path write_playlist(const Playlist& playlist, const std::filesystem::path& dir);
 Playlist read_playlist(const std::filesystem::path& file);
+
+// Writes playlists beside their final names and renames them into place together on commit();
+// whatever was not committed is removed, so a build that fails half-way changes nothing.
+class StagedPlaylists {
+ public:
+  explicit StagedPlaylists(std::filesystem::path dir);
+  ~StagedPlaylists();
+  std::filesystem::path stage(const Playlist& playlist);  // returns the final path
+  void commit();
+
+ private:
+  std::filesystem::path dir_;
+  std::vector<std::pair<std::filesystem::path, std::filesystem::path>> staged_;  // temp, final
+};
 
 // Checks that the items tile the day: the first starts at the day's start, each starts where the
 // previous ended, the last ends at the day's end, and every duration is a positive whole number of

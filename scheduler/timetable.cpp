@@ -57,11 +57,15 @@ class RowParser {
   std::optional<TimetableRow> parse(const CsvRecord& record) {
     record_ = &record;
     ok_ = true;
-    int used_columns = 0;
-    for (int i : index_) used_columns += i >= 0;
-    if (int(record.fields.size()) != used_columns) {
-      error("", fmt::format("has {} fields, the header has {}", record.fields.size(),
-                            used_columns));
+    int used_columns = 0, required_fields = 0;
+    for (std::size_t c = 0; c < index_.size(); ++c) {
+      used_columns += index_[c] >= 0;
+      if (c < kRequiredColumns) required_fields = std::max(required_fields, index_[c] + 1);
+    }
+    // Trailing optional fields may be left off; anything else must match the header.
+    int fields = int(record.fields.size());
+    if (fields > used_columns || fields < required_fields) {
+      error("", fmt::format("has {} fields, the header has {}", fields, used_columns));
       return std::nullopt;
     }
     for (std::size_t c = 0; c < kColumns.size(); ++c) check_utf8(c);
@@ -84,7 +88,7 @@ class RowParser {
  private:
   std::string field(std::size_t column) const {
     int i = index_[column];
-    return i < 0 ? std::string() : record_->fields[i];
+    return i < 0 || i >= int(record_->fields.size()) ? std::string() : record_->fields[i];
   }
 
   void error(std::string_view column, std::string message) {

@@ -1,0 +1,549 @@
+#include "mux/multiplexer.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "mux/pcr.hpp"
+#include "mux/ts_packet.hpp"
+
+namespace skyclass::mux {
+namespace {
+
+constexpr std::int64_t kTicks = static_cast<std::int64_t>(kSystemTicksPerTimestampTick);
+constexpr std::int64_t kMinPcrInterval27MHz = 20 * 27'000;  // profile: PCR every 20..40 ms
+constexpr std::int64_t kMaxPcrInterval27MHz = 40 * 27'000;  // TR 101 290 1.2.1.1
+constexpr std::int64_t kMaxDelay90k = 90'000;               // 13818-1 2.4.2.6: <= 1 s in T-STD
+constexpr std::size_t kMaxSectionSize = 4096;               // private sections, EN 300 468
+constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::min();
+constexpr std::int64_t kForever = std::numeric_limits<std::int64_t>::max();
+
+std::uint32_t pes_per_second(const ElementaryStreamConfig& es) {
+  if (es.max_pes_per_second != 0) return es.max_pes_per_second;
+  switch (es.kind) {
+    case StreamKind::h264: return 60;        // up to 60 frames/s, one AU per PES
+    case StreamKind::mpeg_audio: return 42;  // Layer II at 48 kHz: 1152 samples = 24 ms
+    case StreamKind::aac_adts: return 47;    // AAC at 48 kHz: 1024 samples = 21.3 ms
+  }
+  return 60;
+}
+
+std::uint64_t stream_bitrate_bps(const ElementaryStreamConfig& es) {
+  const std::uint64_t header_bytes =
+      es.kind == StreamKind::h264 ? kMaxPesHeaderSize + kAccessUnitDelimiter.size()
+                                  : kMaxPesHeaderSize - 5;
+  const std::uint64_t ts_bps =
+      (es.max_bitrate_bps * kTsPacketSize + kTsMaxPayloadSize - 1) / kTsMaxPayloadSize;
+  return ts_bps + std::uint64_t{pes_per_second(es)} * (header_bytes + kTsPacketSize) * 8;
+}
+
+std::uint64_t pcr_bitrate_bps(std::int64_t pcr_interval_27mhz) {
+  const std::uint64_t bits = kTsPacketSize * 8 * kSystemClockHz;
+  const auto interval = static_cast<std::uint64_t>(pcr_interval_27mhz);
+  return (bits + interval - 1) / interval;
+}
+
+TstdParams tstd_params_for(const ElementaryStreamConfig& es) {
+  switch (es.kind) {
+    case StreamKind::h264: return tstd_params_h264(es.h264_level_idc);
+    case StreamKind::mpeg_audio: return tstd_params_mpeg_audio();
+    case StreamKind::aac_adts: return tstd_params_aac_adts(es.aac_channels);
+  }
+  return tstd_params_mpeg_audio();
+}
+
+void check_stream_config(const ElementaryStreamConfig& es) {
+  if (es.pid < 0x0020 || es.pid > 0x1FFE) {
+    throw MuxError(fmt::format("stream PID 0x{:04X} is outside 0x0020..0x1FFE", es.pid));
+  }
+  if (!stream_id_fits(es.kind, es.stream_id)) {
+    throw MuxError(fmt::format("PID 0x{:04X}: stream_id 0x{:02X} is not a {} stream_id", es.pid,
+                               es.stream_id, to_string(es.kind)));
+  }
+  if (es.max_bitrate_bps == 0) {
+    throw MuxError(fmt::format("PID 0x{:04X}: max_bitrate_bps must be > 0", es.pid));
+  }
+}
+
+void check_config(const MultiplexerConfig& c) {
+  if (c.muxrate_bps == 0) throw MuxError("muxrate_bps must be > 0");
+  if (c.pcr_interval_27mhz < kMinPcrInterval27MHz || c.pcr_interval_27mhz > kMaxPcrInterval27MHz) {
+    throw MuxError(fmt::format("pcr_interval {} ticks (27 MHz) is outside 20..40 ms",
+                               c.pcr_interval_27mhz));
+  }
+  if (c.pcr_pid < 0x0020 || c.pcr_pid > 0x1FFE) {
+    throw MuxError(fmt::format("PCR PID 0x{:04X} is outside 0x0020..0x1FFE", c.pcr_pid));
+  }
+  if (c.streams.empty()) throw MuxError("no elementary stream declared");
+  for (std::size_t i = 0; i < c.streams.size(); ++i) {
+    check_stream_config(c.streams[i]);
+    for (std::size_t j = 0; j < i; ++j) {
+      if (c.streams[j].pid == c.streams[i].pid) {
+        throw MuxError(fmt::format("PID 0x{:04X} is declared twice", c.streams[i].pid));
+      }
+    }
+  }
+  if (c.mux_delay_90k <= 0 || c.mux_delay_90k > kMaxDelay90k) {
+    throw MuxError(fmt::format("mux_delay {} (90 kHz) is outside (0, 1 s]", c.mux_delay_90k));
+  }
+  if (c.audio_pes_max_duration_90k < 0 || c.audio_pes_max_duration_90k >= c.mux_delay_90k) {
+    throw MuxError(fmt::format("audio_pes_max_duration {} (90 kHz) must be in [0, mux_delay {})",
+                               c.audio_pes_max_duration_90k, c.mux_delay_90k));
+  }
+}
+
+std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return a / b + (a % b != 0); }
+
+}  // namespace
+
+struct Multiplexer::Impl {
+  struct Stream {
+    ElementaryStreamConfig config;
+    PesPacketiser packetiser;
+    TstdModel tstd;
+    std::size_t sent_in_front = 0;  // bytes of the front PES already packetised
+    bool pushed = false;
+    std::int64_t last_out_dts_90k = 0;
+    std::int64_t last_dts_step_90k = 1;
+    std::int64_t offset_90k = 0;
+    std::uint32_t epoch = 0;
+  };
+  struct Slot {
+    std::int64_t start_27mhz = 0;
+    std::int64_t end_27mhz = 0;
+    std::uint64_t pcr_27mhz = 0;  // unwrapped
+  };
+  struct EsPlan {
+    AdaptationField af;
+    std::size_t payload_bytes = 0;
+  };
+
+  Impl(const MultiplexerConfig& c, SiSource* si);
+
+  // push
+  Stream& stream_for(std::uint16_t pid, const AccessUnit& au);
+  std::int64_t offset_for(const Stream& s, const AccessUnit& au) const;
+  void validate(const Stream& s, const AccessUnit& au, std::int64_t offset) const;
+  void commit(Stream& s, const AccessUnit& au, std::int64_t offset);
+  void update_horizon();
+
+  // pull
+  Slot slot(std::uint64_t index) const;
+  void write_slot(std::span<std::uint8_t, kTsPacketSize> out);
+  void check_deadlines(const Slot& slot);
+  bool pcr_due() const;
+  void write_pcr_slot(const Slot& slot, std::span<std::uint8_t, kTsPacketSize> out);
+  bool write_si_packet(const Slot& slot, std::span<std::uint8_t, kTsPacketSize> out);
+  Stream* pick_stream(const Slot& slot);
+  bool released(const Stream& s, const Slot& slot) const;
+  EsPlan plan_es_packet(const Stream& s, const Slot& slot, bool pcr_due) const;
+  bool may_send(const Stream& s, const Slot& slot, const EsPlan& plan) const;
+  void write_es_packet(Stream& s, const Slot& slot, const EsPlan& plan,
+                       std::span<std::uint8_t, kTsPacketSize> out);
+  [[noreturn]] void fail(const Stream& s, const TstdModel& tstd);
+  bool finished() const;
+
+  MultiplexerConfig config;
+  SiSource* si;
+  std::uint64_t required_bps = 0;
+  std::vector<Stream> streams;
+  ContinuityCounters cc;
+  std::uint64_t packet_index = 0;
+  bool pcr_sent = false;
+  std::uint64_t last_pcr_27mhz = 0;
+  // Timeline mapping (see multiplexer.hpp).
+  bool mapped = false;
+  std::uint32_t latest_epoch = 0;
+  std::int64_t latest_offset_90k = 0;
+  std::int64_t horizon_27mhz = kNever;  // slots starting before this are decided
+  // PSI/SI section being packetised.
+  std::vector<std::uint8_t> si_section;
+  std::uint16_t si_pid = 0;
+  std::size_t si_sent = 0;
+  bool si_active = false;
+  bool flushed = false;
+  std::string failure;
+};
+
+Multiplexer::Impl::Impl(const MultiplexerConfig& c, SiSource* si_source)
+    : config(c), si(si_source) {
+  check_config(config);
+  required_bps = Multiplexer::required_bitrate_bps(config, si);
+  if (required_bps > config.muxrate_bps) {
+    std::string parts;
+    for (const auto& es : config.streams) {
+      parts += fmt::format("PID 0x{:04X} {} {} bit/s, ", es.pid, to_string(es.kind),
+                           stream_bitrate_bps(es));
+    }
+    throw MuxError(fmt::format(
+        "muxrate {} bit/s is too low: {} bit/s missing; the declared streams need {} bit/s "
+        "({}PCR {} bit/s, SI {} bit/s)",
+        config.muxrate_bps, required_bps - config.muxrate_bps, required_bps, parts,
+        pcr_bitrate_bps(config.pcr_interval_27mhz), si ? si->max_bitrate_bps() : 0));
+  }
+  streams.reserve(config.streams.size());
+  for (const auto& es : config.streams) {
+    TstdParams params;
+    try {
+      params = tstd_params_for(es);
+    } catch (const std::invalid_argument& e) {
+      throw MuxError(fmt::format("PID 0x{:04X}: {}", es.pid, e.what()));
+    }
+    const PesStreamConfig pes{es.kind, es.stream_id, config.audio_pes_max_duration_90k,
+                              config.audio_pes_max_payload_bytes};
+    streams.push_back(Stream{es, PesPacketiser(pes), TstdModel(params)});
+  }
+  si_section.reserve(kMaxSectionSize);
+}
+
+// ---- push ------------------------------------------------------------------------------------
+
+Multiplexer::Impl::Stream& Multiplexer::Impl::stream_for(std::uint16_t pid, const AccessUnit& au) {
+  for (auto& s : streams) {
+    if (s.config.pid == pid) return s;
+  }
+  throw MuxError(fmt::format("access unit on PID 0x{:04X} (PTS {}, DTS {}): PID is not declared",
+                             pid, au.pts_90k, au.dts_90k));
+}
+
+std::int64_t Multiplexer::Impl::offset_for(const Stream& s, const AccessUnit& au) const {
+  if (!mapped) {
+    const std::int64_t start_90k = ceil_div(static_cast<std::int64_t>(config.start_pcr_27mhz), kTicks);
+    return start_90k + config.mux_delay_90k - au.dts_90k;
+  }
+  if (!s.pushed) return latest_offset_90k;
+  if (!au.discontinuity) return s.offset_90k;
+  if (s.epoch < latest_epoch) return latest_offset_90k;  // joins the re-mapping of another PID
+  return s.last_out_dts_90k + s.last_dts_step_90k - au.dts_90k;
+}
+
+void Multiplexer::Impl::validate(const Stream& s, const AccessUnit& au,
+                                 std::int64_t offset) const {
+  // Formatted only on error: the accepting path must not allocate.
+  const auto where = [&] {
+    return fmt::format("access unit on PID 0x{:04X} (PTS {}, DTS {})", s.config.pid, au.pts_90k,
+                       au.dts_90k);
+  };
+  const AccessUnitCheck check = check_access_unit(s.config.kind, au.data);
+  if (check != AccessUnitCheck::ok && check != AccessUnitCheck::ok_without_aud) {
+    throw MuxError(fmt::format("{}: {}", where(), to_string(check)));
+  }
+  if (au.pts_90k < au.dts_90k) throw MuxError(fmt::format("{}: PTS is before DTS", where()));
+  const std::int64_t out_dts = au.dts_90k + offset;
+  if (s.pushed && out_dts < s.last_out_dts_90k) {
+    throw MuxError(fmt::format("{}: DTS goes backwards (output DTS {} after {}{})", where(), out_dts,
+                               s.last_out_dts_90k,
+                               au.discontinuity ? " across the signalled discontinuity" : ""));
+  }
+  if (is_audio(s.config.kind) && au.data.size() > config.audio_pes_max_payload_bytes) {
+    throw MuxError(fmt::format("{}: frame of {} bytes exceeds audio_pes_max_payload_bytes {}",
+                               where(), au.data.size(), config.audio_pes_max_payload_bytes));
+  }
+  const std::uint64_t b_bytes = au.data.size() + kMaxPesHeaderSize + kAccessUnitDelimiter.size();
+  if (b_bytes > s.tstd.params().b_size_bytes) {
+    throw MuxError(fmt::format("{}: {} bytes can never fit the T-STD buffer of {} bytes", where(),
+                               au.data.size(), s.tstd.params().b_size_bytes));
+  }
+  const Slot now = slot(packet_index);
+  const auto send_time = static_cast<std::int64_t>(byte_time_27mhz(b_bytes, config.muxrate_bps));
+  if (out_dts * kTicks < now.start_27mhz + send_time) {
+    throw MuxError(fmt::format("{}: output DTS {} is too close to the multiplex time {} (90 kHz) "
+                               "to deliver {} bytes",
+                               where(), out_dts, now.start_27mhz / kTicks, au.data.size()));
+  }
+}
+
+void Multiplexer::Impl::commit(Stream& s, const AccessUnit& au, std::int64_t offset) {
+  if (!mapped) {
+    mapped = true;
+    latest_offset_90k = offset;
+  } else if (au.discontinuity && s.pushed && s.epoch == latest_epoch) {
+    ++latest_epoch;  // this PID starts a new mapping; the others join it at their discontinuity
+    latest_offset_90k = offset;
+  }
+  if (!s.pushed || au.discontinuity) s.epoch = latest_epoch;
+  s.offset_90k = offset;
+  const std::int64_t out_dts = au.dts_90k + offset;
+  if (au.discontinuity) s.packetiser.close_open_packet();
+  const std::size_t b_bytes =
+      s.packetiser.push(PesFrame{au.data, au.pts_90k + offset, out_dts, au.key_frame});
+  s.tstd.add_access_unit(out_dts * kTicks, b_bytes);
+  if (s.pushed && out_dts > s.last_out_dts_90k) s.last_dts_step_90k = out_dts - s.last_out_dts_90k;
+  s.last_out_dts_90k = out_dts;
+  s.pushed = true;
+}
+
+void Multiplexer::Impl::update_horizon() {
+  if (flushed) {
+    horizon_27mhz = kForever;
+    return;
+  }
+  std::int64_t horizon = kForever;
+  for (const auto& s : streams) {
+    if (!s.pushed) {
+      horizon = kNever;
+      break;
+    }
+    const PesPacketInfo* open = s.packetiser.open_packet();
+    const std::int64_t next_ready_90k = open ? open->ready_dts_90k : s.last_out_dts_90k;
+    horizon = std::min(horizon, (next_ready_90k - config.mux_delay_90k) * kTicks);
+  }
+  horizon_27mhz = horizon;
+}
+
+// ---- pull ------------------------------------------------------------------------------------
+
+Multiplexer::Impl::Slot Multiplexer::Impl::slot(std::uint64_t index) const {
+  const auto start = static_cast<std::int64_t>(config.start_pcr_27mhz);
+  Slot s;
+  s.start_27mhz = start + static_cast<std::int64_t>(
+                              byte_time_27mhz(index * kTsPacketSize, config.muxrate_bps));
+  s.end_27mhz = start + static_cast<std::int64_t>(
+                            byte_time_27mhz((index + 1) * kTsPacketSize, config.muxrate_bps));
+  s.pcr_27mhz = packet_pcr_27mhz(index, config.muxrate_bps, config.start_pcr_27mhz);
+  return s;
+}
+
+bool Multiplexer::Impl::finished() const {
+  if (!flushed || si_active) return false;
+  return std::all_of(streams.begin(), streams.end(), [](const Stream& s) {
+    return s.packetiser.closed_packets() == 0 && !s.packetiser.has_open_packet();
+  });
+}
+
+void Multiplexer::Impl::write_slot(std::span<std::uint8_t, kTsPacketSize> out) {
+  const Slot now = slot(packet_index);
+  check_deadlines(now);
+  if (pcr_due()) {
+    write_pcr_slot(now, out);
+  } else if (!write_si_packet(now, out)) {
+    if (Stream* s = pick_stream(now)) {
+      write_es_packet(*s, now, plan_es_packet(*s, now, false), out);
+    } else {
+      write_null_packet(out);
+    }
+  }
+  ++packet_index;
+}
+
+void Multiplexer::Impl::check_deadlines(const Slot& now) {
+  for (auto& s : streams) {
+    if (s.tstd.advance_to(now.start_27mhz) != TstdResult::ok) fail(s, s.tstd);
+  }
+}
+
+// Due when waiting one more packet would stretch the interval past the configured one.
+bool Multiplexer::Impl::pcr_due() const {
+  if (!pcr_sent) return true;
+  const std::uint64_t next_pcr = packet_pcr_27mhz(packet_index + 1, config.muxrate_bps,
+                                                  config.start_pcr_27mhz);
+  return next_pcr - last_pcr_27mhz > static_cast<std::uint64_t>(config.pcr_interval_27mhz);
+}
+
+void Multiplexer::Impl::write_pcr_slot(const Slot& now,
+                                       std::span<std::uint8_t, kTsPacketSize> out) {
+  for (auto& s : streams) {
+    if (s.config.pid != config.pcr_pid) continue;
+    if (s.packetiser.closed_packets() > 0 && released(s, now)) {
+      const EsPlan plan = plan_es_packet(s, now, true);
+      if (may_send(s, now, plan)) {
+        write_es_packet(s, now, plan, out);
+        return;
+      }
+    }
+  }
+  // Adaptation-only packet: carries no elementary stream data, so it does not enter TB_n
+  // (13818-1 2.4.2.3 passes "packets containing data from elementary stream n" to TB_n).
+  AdaptationField af;
+  af.pcr = Pcr::from_27mhz(now.pcr_27mhz);
+  TsHeader header;
+  header.pid = config.pcr_pid;
+  header.continuity_counter = cc.next(config.pcr_pid, false);
+  write_ts_header(out, header, af, 0);
+  pcr_sent = true;
+  last_pcr_27mhz = now.pcr_27mhz;
+}
+
+bool Multiplexer::Impl::write_si_packet(const Slot& now,
+                                        std::span<std::uint8_t, kTsPacketSize> out) {
+  if (!si_active) {
+    if (si == nullptr) return false;
+    const auto since_start = static_cast<std::uint64_t>(now.start_27mhz) - config.start_pcr_27mhz;
+    const std::optional<SectionOnPid> due = si->next_due(since_start);
+    if (!due) return false;
+    if (due->section.empty() || due->section.size() > kMaxSectionSize || due->pid > 0x1FFE) {
+      throw MuxError(fmt::format("SI source gave a section of {} bytes on PID 0x{:04X}",
+                                 due->section.size(), due->pid));
+    }
+    si_section.assign(due->section.begin(), due->section.end());
+    si_pid = due->pid;
+    si_sent = 0;
+    si_active = true;
+  }
+  TsHeader header;
+  header.pid = si_pid;
+  header.payload_unit_start_indicator = si_sent == 0;
+  header.continuity_counter = cc.next(si_pid, true);
+  std::span<std::uint8_t> payload = write_ts_header(out, header, AdaptationField{},
+                                                    kTsMaxPayloadSize);
+  std::size_t pos = 0;
+  if (si_sent == 0) payload[pos++] = 0x00;  // pointer_field: the section starts right after
+  const std::size_t n = std::min(payload.size() - pos, si_section.size() - si_sent);
+  std::memcpy(payload.data() + pos, si_section.data() + si_sent, n);
+  std::fill(payload.begin() + static_cast<std::ptrdiff_t>(pos + n), payload.end(), kStuffingByte);
+  si_sent += n;
+  si_active = si_sent < si_section.size();
+  return true;
+}
+
+bool Multiplexer::Impl::released(const Stream& s, const Slot& now) const {
+  if (s.sent_in_front > 0) return true;
+  const std::int64_t ready_90k = s.packetiser.front().ready_dts_90k - config.mux_delay_90k;
+  return ready_90k * kTicks <= now.start_27mhz;
+}
+
+Multiplexer::Impl::EsPlan Multiplexer::Impl::plan_es_packet(const Stream& s, const Slot& now,
+                                                            bool pcr_due) const {
+  const PesPacketInfo& front = s.packetiser.front();
+  EsPlan plan;
+  const bool starts_pes = s.sent_in_front == 0;
+  plan.af.random_access_indicator = starts_pes && front.random_access;
+  // ETSI TS 101 154: a random access point on the PCR PID also carries a PCR.
+  if (s.config.pid == config.pcr_pid && (pcr_due || plan.af.random_access_indicator)) {
+    plan.af.pcr = Pcr::from_27mhz(now.pcr_27mhz);
+  }
+  plan.payload_bytes = std::min(front.size - s.sent_in_front, ts_payload_capacity(plan.af));
+  return plan;
+}
+
+bool Multiplexer::Impl::may_send(const Stream& s, const Slot& now, const EsPlan& plan) const {
+  return s.tstd.may_enter(now.start_27mhz, now.end_27mhz, kTsPacketSize, plan.payload_bytes);
+}
+
+// Earliest deadline first among the streams whose next packet is released and fits the T-STD.
+Multiplexer::Impl::Stream* Multiplexer::Impl::pick_stream(const Slot& now) {
+  Stream* best = nullptr;
+  for (auto& s : streams) {
+    if (s.packetiser.closed_packets() == 0 || !released(s, now)) continue;
+    if (best != nullptr && s.packetiser.front().dts_90k >= best->packetiser.front().dts_90k) {
+      continue;
+    }
+    if (may_send(s, now, plan_es_packet(s, now, false))) best = &s;
+  }
+  return best;
+}
+
+void Multiplexer::Impl::write_es_packet(Stream& s, const Slot& now, const EsPlan& plan,
+                                        std::span<std::uint8_t, kTsPacketSize> out) {
+  TsHeader header;
+  header.pid = s.config.pid;
+  header.payload_unit_start_indicator = s.sent_in_front == 0;
+  header.continuity_counter = cc.next(s.config.pid, true);
+  const std::span<std::uint8_t> payload = write_ts_header(out, header, plan.af, plan.payload_bytes);
+  s.packetiser.copy_front(s.sent_in_front, payload);
+  if (plan.af.pcr) {
+    pcr_sent = true;
+    last_pcr_27mhz = now.pcr_27mhz;
+  }
+  if (s.tstd.enter(now.start_27mhz, now.end_27mhz, kTsPacketSize, plan.payload_bytes) !=
+      TstdResult::ok) {
+    fail(s, s.tstd);
+  }
+  s.sent_in_front += plan.payload_bytes;
+  if (s.sent_in_front == s.packetiser.front().size) {
+    s.packetiser.pop_front();
+    s.sent_in_front = 0;
+  }
+}
+
+void Multiplexer::Impl::fail(const Stream& s, const TstdModel& tstd) {
+  const TstdViolation v = tstd.first_violation().value_or(TstdViolation{});
+  const std::int64_t dts_90k = v.dts_27mhz / kTicks;
+  const std::string complete =
+      v.complete_27mhz < 0 ? std::string("its data was not all sent")
+                           : fmt::format("it would be complete at {} (90 kHz)",
+                                         v.complete_27mhz / kTicks);
+  failure = fmt::format(
+      "PID 0x{:04X}: {}: access unit with output DTS {} (input DTS {}) cannot be delivered by "
+      "its DTS, {}; the muxrate {} bit/s with mux delay {} ms cannot carry this stream here "
+      "(raise muxrate_bps or mux_delay_90k, or lower the encoder's peak rate)",
+      s.config.pid, to_string(v.what), dts_90k, dts_90k - s.offset_90k, complete,
+      config.muxrate_bps, config.mux_delay_90k / 90);
+  throw MuxError(failure);
+}
+
+// ---- public ----------------------------------------------------------------------------------
+
+Multiplexer::Multiplexer(const MultiplexerConfig& config, SiSource* si_source)
+    : impl_(std::make_unique<Impl>(config, si_source)) {}
+
+Multiplexer::~Multiplexer() = default;
+
+void Multiplexer::push(const AccessUnit& au) {
+  Impl& m = *impl_;
+  if (!m.failure.empty()) throw MuxError("multiplexer stopped after: " + m.failure);
+  if (m.flushed) {
+    throw MuxError(fmt::format("access unit on PID 0x{:04X} (PTS {}, DTS {}) after flush()",
+                               au.pid, au.pts_90k, au.dts_90k));
+  }
+  Impl::Stream& s = m.stream_for(au.pid, au);
+  const std::int64_t offset = m.offset_for(s, au);
+  m.validate(s, au, offset);
+  m.commit(s, au, offset);
+  m.update_horizon();
+}
+
+std::size_t Multiplexer::pull(std::span<std::uint8_t> out) {
+  Impl& m = *impl_;
+  if (!m.failure.empty()) throw MuxError("multiplexer stopped after: " + m.failure);
+  if (out.size() % kTsPacketSize != 0) {
+    throw MuxError(fmt::format("pull buffer of {} bytes is not a multiple of 188", out.size()));
+  }
+  std::size_t written = 0;
+  while (written < out.size() && !m.finished() &&
+         m.slot(m.packet_index).start_27mhz < m.horizon_27mhz) {
+    m.write_slot(out.subspan(written).first<kTsPacketSize>());
+    written += kTsPacketSize;
+  }
+  return written;
+}
+
+void Multiplexer::flush() {
+  Impl& m = *impl_;
+  m.flushed = true;
+  for (auto& s : m.streams) s.packetiser.close_open_packet();
+  m.update_horizon();
+}
+
+bool Multiplexer::finished() const { return impl_->finished(); }
+
+std::uint64_t Multiplexer::packets_written() const { return impl_->packet_index; }
+
+std::uint64_t Multiplexer::required_bitrate_bps() const { return impl_->required_bps; }
+
+std::optional<std::int64_t> Multiplexer::timestamp_offset_90k(std::uint16_t pid) const {
+  for (const auto& s : impl_->streams) {
+    if (s.config.pid == pid && s.pushed) return s.offset_90k;
+  }
+  return std::nullopt;
+}
+
+const TstdModel& Multiplexer::tstd(std::uint16_t pid) const {
+  for (const auto& s : impl_->streams) {
+    if (s.config.pid == pid) return s.tstd;
+  }
+  throw MuxError(fmt::format("PID 0x{:04X} is not declared", pid));
+}
+
+std::uint64_t Multiplexer::required_bitrate_bps(const MultiplexerConfig& config,
+                                                const SiSource* si_source) {
+  std::uint64_t bps = pcr_bitrate_bps(config.pcr_interval_27mhz);
+  if (si_source != nullptr) bps += si_source->max_bitrate_bps();
+  for (const auto& es : config.streams) bps += stream_bitrate_bps(es);
+  return bps;
+}
+
+}  // namespace skyclass::mux

@@ -1,0 +1,49 @@
+#include "mux/pcr.hpp"
+
+#include <limits>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace skyclass::mux {
+
+Pcr Pcr::from_27mhz(std::uint64_t time_27mhz) {
+  const std::uint64_t wrapped = time_27mhz % kPcrModulus27MHz;
+  return Pcr{wrapped / kSystemTicksPerTimestampTick,
+             static_cast<std::uint16_t>(wrapped % kSystemTicksPerTimestampTick)};
+}
+
+std::uint64_t byte_time_27mhz(std::uint64_t byte_index, std::uint64_t muxrate_bps) {
+  if (muxrate_bps == 0) {
+    throw std::invalid_argument("byte_time_27mhz: muxrate_bps must be > 0");
+  }
+  // byte_index * 8 * 27e6 exceeds 64 bits after ~8.5e10 bytes; 128 bits never overflow here.
+  const unsigned __int128 numerator =
+      static_cast<unsigned __int128>(byte_index) * 8u * kSystemClockHz;
+  const unsigned __int128 ticks = numerator / muxrate_bps;
+  if (ticks > std::numeric_limits<std::uint64_t>::max()) {
+    throw std::overflow_error(
+        fmt::format("byte_time_27mhz: byte {} at {} bit/s is beyond 2^64 ticks", byte_index,
+                    muxrate_bps));
+  }
+  return static_cast<std::uint64_t>(ticks);
+}
+
+std::uint64_t packet_pcr_27mhz(std::uint64_t packet_index, std::uint64_t muxrate_bps,
+                               std::uint64_t origin_27mhz) {
+  const std::uint64_t byte_index = packet_index * 188 + kPcrBaseLastByteOffset;
+  return origin_27mhz + byte_time_27mhz(byte_index, muxrate_bps);
+}
+
+Pcr pcr_for_packet(std::uint64_t packet_index, std::uint64_t muxrate_bps,
+                   std::uint64_t origin_27mhz) {
+  return Pcr::from_27mhz(packet_pcr_27mhz(packet_index, muxrate_bps, origin_27mhz));
+}
+
+std::uint64_t pcr_distance_27mhz(std::uint64_t earlier_27mhz, std::uint64_t later_27mhz) {
+  const std::uint64_t a = earlier_27mhz % kPcrModulus27MHz;
+  const std::uint64_t b = later_27mhz % kPcrModulus27MHz;
+  return b >= a ? b - a : b + kPcrModulus27MHz - a;
+}
+
+}  // namespace skyclass::mux

@@ -1,0 +1,47 @@
+#pragma once
+// The 27 MHz system clock of a CBR multiplex, in exact integer arithmetic (ISO/IEC 13818-1 2.4.2.2).
+// Each PCR is derived from the byte position of its packet, never accumulated, so it cannot drift.
+#include <cstddef>
+#include <cstdint>
+
+namespace skyclass::mux {
+
+inline constexpr std::uint64_t kSystemClockHz = 27'000'000;
+inline constexpr std::uint64_t kTimestampClockHz = 90'000;
+inline constexpr std::uint64_t kSystemTicksPerTimestampTick = kSystemClockHz / kTimestampClockHz;
+// program_clock_reference_base and PTS/DTS are 33-bit counters (2.4.3.5, 2.4.3.7).
+inline constexpr std::uint64_t kTimestampModulus = std::uint64_t{1} << 33;
+inline constexpr std::uint64_t kPcrModulus27MHz = kTimestampModulus * kSystemTicksPerTimestampTick;
+// Offset, inside a TS packet with an adaptation field, of the byte that carries the last bit of
+// program_clock_reference_base: 4 header bytes, adaptation_field_length, flags, then 33 bits.
+inline constexpr std::size_t kPcrBaseLastByteOffset = 10;
+
+// program_clock_reference: base in 90 kHz units (33 bits) and extension (0..299), 2.4.3.5.
+struct Pcr {
+  std::uint64_t base = 0;
+  std::uint16_t extension = 0;
+
+  // PCR(i) = base * 300 + extension (2.4.2.2, equation 2-1).
+  std::uint64_t to_27mhz() const { return base * kSystemTicksPerTimestampTick + extension; }
+  // Wraps `time_27mhz` into the PCR range [0, 2^33 * 300).
+  static Pcr from_27mhz(std::uint64_t time_27mhz);
+  friend bool operator==(const Pcr&, const Pcr&) = default;
+};
+
+// 27 MHz time at which byte `byte_index` of the multiplex arrives, counted from byte 0 at time 0:
+// floor(byte_index * 8 * 27e6 / muxrate_bps). Unwrapped; exact for any byte_index (128-bit math).
+std::uint64_t byte_time_27mhz(std::uint64_t byte_index, std::uint64_t muxrate_bps);
+
+// Unwrapped PCR of packet `packet_index`: the arrival time of its byte 10, plus `origin_27mhz`
+// (the clock value at byte 0 of packet 0).
+std::uint64_t packet_pcr_27mhz(std::uint64_t packet_index, std::uint64_t muxrate_bps,
+                               std::uint64_t origin_27mhz = 0);
+
+// The wrapped PCR field value of packet `packet_index`.
+Pcr pcr_for_packet(std::uint64_t packet_index, std::uint64_t muxrate_bps,
+                   std::uint64_t origin_27mhz = 0);
+
+// later - earlier on the wrapping PCR clock, in [0, 2^33 * 300).
+std::uint64_t pcr_distance_27mhz(std::uint64_t earlier_27mhz, std::uint64_t later_27mhz);
+
+}  // namespace skyclass::mux

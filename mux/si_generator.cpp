@@ -1,0 +1,304 @@
+#include "mux/si_generator.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <limits>
+#include <stdexcept>
+
+#include "mux/dvb_time.hpp"
+#include "mux/section.hpp"
+#include "mux/tables/nit.hpp"
+#include "mux/tables/pat.hpp"
+#include "mux/tables/pmt.hpp"
+#include "mux/tables/sdt.hpp"
+#include "mux/tables/tdt.hpp"
+#include "mux/tables/tot.hpp"
+
+namespace skyclass::mux {
+namespace {
+
+constexpr std::uint64_t kTicksPerSecond = 27'000'000;
+constexpr std::uint64_t kTicksPerMs = kTicksPerSecond / 1000;
+constexpr std::uint64_t kMinSectionGap27mhz = 25 * kTicksPerMs;  // EN 300 468 5.1.4
+constexpr std::uint64_t kNever = std::numeric_limits<std::uint64_t>::max();
+constexpr std::uint64_t kTsPacketBits = kTsPacketBytes * 8;
+constexpr std::uint8_t kRunningStatusRunning = 4;
+// Largest p/f section: one event with a full short_event, content and CRID descriptor.
+constexpr std::size_t kMaxPfSectionBytes = 14 + 12 + (2 + 255) + (2 + 2) + (2 + 255) + 4;
+
+std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; }
+
+void check_period(std::int64_t period_ms, std::int64_t max_ms, const char* field) {
+  if (period_ms <= 0 || period_ms > max_ms) {
+    throw std::invalid_argument(fmt::format(
+        "SI repetition {}: {} ms is outside 1..{} ms (ETSI TR 101 211 4.4)", field, period_ms, max_ms));
+  }
+}
+
+DvbText text_or_throw(const std::string& utf8, TextEncoding encoding, const char* field) {
+  auto text = DvbText::from_utf8(utf8, encoding);
+  if (!text) throw std::invalid_argument(fmt::format("{}: {}", field, text.error()));
+  return std::move(text).value();
+}
+
+std::size_t packets_of(const std::vector<Bytes>& sections) {
+  std::size_t packets = 0;
+  for (const Bytes& section : sections) packets += section_packet_count(section.size());
+  return packets;
+}
+
+}  // namespace
+
+SiGenerator::SiGenerator(SiConfig config, std::int64_t utc_at_zero_s, std::vector<EpgEvent> events)
+    : config_(std::move(config)),
+      utc_at_zero_s_(utc_at_zero_s),
+      epg_(EpgServiceIds{config_.service_id, config_.transport_stream_id,
+                         config_.original_network_id, config_.text_encoding}),
+      cycles_(kCycleCount) {
+  const SiRepetitionMs& r = config_.repetition;
+  check_period(r.pat, 100, "pat");
+  check_period(r.pmt, 100, "pmt");
+  check_period(r.sdt, 2000, "sdt");
+  check_period(r.nit, 10'000, "nit");
+  check_period(r.eit_present_following, 2000, "eit_present_following");
+  check_period(r.eit_schedule, 10'000, "eit_schedule");
+  check_period(r.tdt, 30'000, "tdt");
+  check_period(r.tot, 30'000, "tot");
+  if (config_.muxrate_bps == 0) throw std::invalid_argument("SI muxrate_bps: must be above 0");
+  std::int64_t periods_ms[kCycleCount] = {r.pat, r.pmt, r.tdt, r.tot, r.eit_present_following,
+                                          r.sdt, r.nit, r.eit_schedule, r.eit_schedule};
+  for (int id = 0; id < kCycleCount; ++id) {
+    cycles_[id].period_27mhz = static_cast<std::uint64_t>(periods_ms[id]) * kTicksPerMs;
+  }
+  cycles_[kSchedule50].spread = cycles_[kSchedule51].spread = true;
+  schedule_max_packets_ = static_cast<std::size_t>(config_.eit_schedule_max_bps *
+                                                   static_cast<std::uint64_t>(r.eit_schedule) /
+                                                   1000 / kTsPacketBits);
+  // An empty 8-day schedule is 64 one-packet sections.
+  if (schedule_max_packets_ < 2 * kSegmentsPerTable) {
+    throw std::invalid_argument(fmt::format(
+        "SI eit_schedule_max_bps: {} bit/s cannot carry the 64 sections of an empty schedule "
+        "every {} ms",
+        config_.eit_schedule_max_bps, r.eit_schedule));
+  }
+  try {
+    build_static_tables();
+  } catch (const std::invalid_argument&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw std::invalid_argument(fmt::format("SI configuration: {}", e.what()));
+  }
+  epg_.set_events(std::move(events));
+  max_bitrate_bps_ = compute_max_bitrate_bps();
+}
+
+void SiGenerator::build_static_tables() {
+  const SiConfig& c = config_;
+  Pat pat;
+  pat.transport_stream_id = c.transport_stream_id;
+  pat.programs = {{0, Nit::kPid}, {c.service_id, c.pmt_pid}};
+  cycles_[kPat].pid = Pat::kPid;
+  set_sections(cycles_[kPat], pat.encode());
+
+  Pmt pmt;
+  pmt.program_number = c.service_id;
+  pmt.PCR_PID = c.pcr_pid;
+  for (const SiElementaryStream& es : c.streams) {
+    Pmt::Stream stream{es.stream_type, es.elementary_PID, {}};
+    if (!es.language.empty()) {
+      stream.descriptors.push_back(Iso639LanguageDescriptor{{{es.language, 0}}});
+    }
+    if (es.component_tag) stream.descriptors.push_back(StreamIdentifierDescriptor{*es.component_tag});
+    pmt.streams.push_back(std::move(stream));
+  }
+  cycles_[kPmt].pid = c.pmt_pid;
+  set_sections(cycles_[kPmt], pmt.encode());
+
+  Sdt sdt;
+  sdt.transport_stream_id = c.transport_stream_id;
+  sdt.original_network_id = c.original_network_id;
+  ServiceDescriptor service{c.service_type,
+                            text_or_throw(c.provider_name, c.text_encoding, "provider_name"),
+                            text_or_throw(c.service_name, c.text_encoding, "service_name")};
+  sdt.services.push_back({c.service_id, true, true, kRunningStatusRunning, false, {service}});
+  cycles_[kSdt].pid = Sdt::kPid;
+  set_sections(cycles_[kSdt], sdt.encode());
+
+  Nit nit;
+  nit.network_id = c.network_id;
+  nit.network_descriptors.push_back(
+      NetworkNameDescriptor{text_or_throw(c.network_name, c.text_encoding, "network_name")});
+  Nit::TransportStream ts{c.transport_stream_id, c.original_network_id, {}};
+  ts.descriptors.push_back(c.delivery);
+  ts.descriptors.push_back(ServiceListDescriptor{{{c.service_id, c.service_type}}});
+  nit.transport_streams.push_back(std::move(ts));
+  cycles_[kNit].pid = Nit::kPid;
+  set_sections(cycles_[kNit], nit.encode());
+
+  cycles_[kTdt].pid = cycles_[kTot].pid = Tdt::kPid;
+  cycles_[kPf].pid = cycles_[kSchedule50].pid = cycles_[kSchedule51].pid = Eit::kPid;
+  refresh_time_tables(0);
+}
+
+// Replaces a cycle's content, keeping its place in the cycle.
+void SiGenerator::set_sections(Cycle& cycle, std::vector<Bytes> sections) {
+  cycle.sections = std::move(sections);
+  cycle.offsets_27mhz.assign(cycle.sections.size(), 0);
+  if (cycle.spread) {
+    std::size_t total = packets_of(cycle.sections);
+    std::size_t before = 0;
+    for (std::size_t i = 0; i < cycle.sections.size(); ++i) {
+      cycle.offsets_27mhz[i] = cycle.period_27mhz * before / std::max<std::size_t>(total, 1);
+      before += section_packet_count(cycle.sections[i].size());
+    }
+  }
+  if (cycle.next_index >= cycle.sections.size()) cycle.next_index = 0;
+}
+
+std::int64_t SiGenerator::utc_s(std::uint64_t now_27mhz) const {
+  return utc_at_zero_s_ + static_cast<std::int64_t>(now_27mhz / kTicksPerSecond);
+}
+
+std::uint64_t SiGenerator::tick_of_utc(std::int64_t utc_s) const {
+  if (utc_s == kNoChangeUtcS) return kNever;
+  if (utc_s <= utc_at_zero_s_) return 0;
+  return static_cast<std::uint64_t>(utc_s - utc_at_zero_s_) * kTicksPerSecond;
+}
+
+void SiGenerator::refresh_time_tables(std::uint64_t now_27mhz) {
+  std::int64_t now_utc_s = utc_s(now_27mhz);
+  set_sections(cycles_[kTdt], Tdt{now_utc_s}.encode());
+  LocalTimeOffsetDescriptor::Region region;
+  region.country_code = config_.country_code;
+  region.local_time_offset_polarity = config_.local_time_offset_min < 0;
+  region.local_time_offset_min = static_cast<std::uint16_t>(std::abs(config_.local_time_offset_min));
+  region.time_of_change_utc_s = utc_midnight_s(now_utc_s);  // no daylight saving: no change due
+  region.next_time_offset_min = region.local_time_offset_min;
+  set_sections(cycles_[kTot], Tot{now_utc_s, {LocalTimeOffsetDescriptor{{region}}}}.encode());
+}
+
+void SiGenerator::refresh_present_following(std::uint64_t now_27mhz) {
+  std::int64_t now_utc_s = utc_s(now_27mhz);
+  Cycle& pf = cycles_[kPf];
+  std::vector<Bytes> sections = epg_.present_following(now_utc_s);
+  if (sections != pf.sections) {
+    set_sections(pf, std::move(sections));
+    pf.next_index = 0;
+    pf.cycle_start_27mhz = now_27mhz;
+    pf.urgent = true;
+  }
+  pf_change_27mhz_ = tick_of_utc(next_present_following_change_utc_s(epg_.events(), now_utc_s));
+}
+
+void SiGenerator::refresh_schedule(std::uint64_t now_27mhz) {
+  std::int64_t now_utc_s = utc_s(now_27mhz);
+  const EpgTables::Schedule& schedule = epg_.schedule(now_utc_s, schedule_max_packets_);
+  set_sections(cycles_[kSchedule50], schedule.table_0x50);
+  set_sections(cycles_[kSchedule51], schedule.table_0x51);
+  schedule_horizon_days_ = schedule.horizon_days;
+  schedule_change_27mhz_ = tick_of_utc(utc_midnight_s(now_utc_s) + kSecondsPerDay);
+}
+
+void SiGenerator::apply_pending_events(std::uint64_t now_27mhz) {
+  if (!pending_events_) return;
+  epg_.set_events(std::move(*pending_events_));
+  pending_events_.reset();
+  refresh_present_following(now_27mhz);
+  refresh_schedule(now_27mhz);
+}
+
+void SiGenerator::set_events(std::vector<EpgEvent> events) {
+  std::lock_guard lock(mutex_);
+  pending_events_ = std::move(events);
+}
+
+std::uint64_t SiGenerator::transmit_27mhz(std::size_t section_bytes) const {
+  return ceil_div(section_packet_count(section_bytes) * kTsPacketBits * kTicksPerSecond,
+                  config_.muxrate_bps);
+}
+
+std::uint64_t SiGenerator::due_27mhz(const Cycle& cycle) const {
+  return cycle.cycle_start_27mhz + cycle.offsets_27mhz[cycle.next_index];
+}
+
+bool SiGenerator::eligible(CycleId id, std::uint64_t now_27mhz) const {
+  const Cycle& cycle = cycles_[id];
+  if (cycle.sections.empty() || now_27mhz < cycle.earliest_next_27mhz) return false;
+  if (!cycle.urgent && now_27mhz < due_27mhz(cycle)) return false;
+  if (id == kPf && !cycle.urgent && pf_change_27mhz_ > now_27mhz) {
+    // Hold a plain repetition whose 25 ms gap would delay the switch at the event boundary.
+    std::uint64_t blocked_until = now_27mhz +
+        transmit_27mhz(cycle.sections[cycle.next_index].size()) + kMinSectionGap27mhz;
+    (void)blocked_until;
+  }
+  return true;
+}
+
+SectionOnPid SiGenerator::send(CycleId id, std::uint64_t now_27mhz) {
+  if (id == kTdt || id == kTot) refresh_time_tables(now_27mhz);
+  Cycle& cycle = cycles_[id];
+  current_section_ = cycle.sections[cycle.next_index];
+  cycle.earliest_next_27mhz =
+      now_27mhz + transmit_27mhz(current_section_.size()) + kMinSectionGap27mhz;
+  cycle.urgent = false;
+  if (++cycle.next_index == cycle.sections.size()) {
+    cycle.next_index = 0;
+    cycle.cycle_start_27mhz += cycle.period_27mhz;
+    // Far behind (no slots for a whole period): restart rather than burst to catch up.
+    if (cycle.cycle_start_27mhz + cycle.period_27mhz <= now_27mhz) {
+      cycle.cycle_start_27mhz = now_27mhz;
+    }
+  }
+  return SectionOnPid{cycle.pid, current_section_};
+}
+
+std::optional<SectionOnPid> SiGenerator::next_due(std::uint64_t now_27mhz) {
+  std::lock_guard lock(mutex_);
+  if (!started_) {
+    started_ = true;
+    for (Cycle& cycle : cycles_) cycle.cycle_start_27mhz = now_27mhz;
+    refresh_present_following(now_27mhz);
+    refresh_schedule(now_27mhz);
+  }
+  apply_pending_events(now_27mhz);
+  if (now_27mhz >= pf_change_27mhz_) refresh_present_following(now_27mhz);
+  if (now_27mhz >= schedule_change_27mhz_) refresh_schedule(now_27mhz);
+
+  std::optional<CycleId> best;
+  for (int i = 0; i < kCycleCount; ++i) {
+    auto id = static_cast<CycleId>(i);
+    if (!eligible(id, now_27mhz)) continue;
+    auto key = [&](CycleId c) { return cycles_[c].urgent ? 0 : due_27mhz(cycles_[c]); };
+    if (!best || key(id) < key(*best)) best = id;
+  }
+  if (!best) return std::nullopt;
+  return send(*best, now_27mhz);
+}
+
+int SiGenerator::schedule_horizon_days() const {
+  std::lock_guard lock(mutex_);
+  return schedule_horizon_days_;
+}
+
+std::size_t SiGenerator::rejected_events() const {
+  std::lock_guard lock(mutex_);
+  return epg_.rejected_events();
+}
+
+std::uint64_t SiGenerator::compute_max_bitrate_bps() const {
+  // Bits per cycle over the cycle's period, rounded up, for each table.
+  auto rate_bps = [](std::uint64_t packets, std::uint64_t period_27mhz) {
+    return ceil_div(packets * kTsPacketBits * kTicksPerSecond, period_27mhz);
+  };
+  std::uint64_t total_bps = 0;
+  for (CycleId id : {kPat, kPmt, kSdt, kNit, kTdt, kTot}) {
+    total_bps += rate_bps(packets_of(cycles_[id].sections), cycles_[id].period_27mhz);
+  }
+  // p/f: two sections at their largest, counted twice for a restart at an event boundary.
+  std::uint64_t pf_packets = 2 * section_packet_count(kMaxPfSectionBytes);
+  total_bps += rate_bps(2 * pf_packets, cycles_[kPf].period_27mhz);
+  total_bps += rate_bps(schedule_max_packets_, cycles_[kSchedule50].period_27mhz);
+  return total_bps;
+}
+
+}  // namespace skyclass::mux

@@ -1,0 +1,83 @@
+#include "mux/pcr.hpp"
+
+#include <cstdint>
+
+#include <gtest/gtest.h>
+
+namespace skyclass::mux {
+namespace {
+
+constexpr std::uint64_t kMuxrate = 2'500'000;  // 8 * 27e6 / 2.5e6 = 86.4 ticks per byte
+
+// Independent form for 2.5 Mbit/s: (n*188 + 10) * 86.4 = n*16243.2 + 864, floored.
+std::uint64_t expected_pcr_at_2_5mbps(std::uint64_t n) { return n * 16243 + n / 5 + 864; }
+
+TEST(Pcr, FirstPacketIsTheTimeOfByteTen) {
+  EXPECT_EQ(packet_pcr_27mhz(0, kMuxrate), 864u);
+  EXPECT_EQ(packet_pcr_27mhz(1, kMuxrate), 17107u);  // 198 bytes * 86.4 = 17107.2
+  EXPECT_EQ(packet_pcr_27mhz(0, kMuxrate, 1000), 1864u);
+}
+
+TEST(Pcr, ExactAtOneBillionPackets) {
+  // (1e9 * 188 + 10) * 86.4 = 16 243 200 000 864 ticks, worked by hand; modulo 2^33 * 300
+  // = 2 576 980 377 600 that is 781 317 735 264 = base 2 604 392 450, extension 264.
+  const std::uint64_t n = 1'000'000'000;
+  EXPECT_EQ(packet_pcr_27mhz(n, kMuxrate), 16'243'200'000'864u);
+  const Pcr pcr = pcr_for_packet(n, kMuxrate);
+  EXPECT_EQ(pcr.base, 2'604'392'450u);
+  EXPECT_EQ(pcr.extension, 264);
+  EXPECT_EQ(pcr.to_27mhz(), 781'317'735'264u);
+}
+
+TEST(Pcr, NoDriftOverOneBillionPackets) {
+  // Every PCR equals the closed form, so the clock cannot accumulate error; neighbouring packets
+  // are 16243 or 16244 ticks apart (188 bytes = 16243.2 ticks), never anything else.
+  for (std::uint64_t n : {0ull, 1ull, 4ull, 5ull, 999'999ull, 123'456'789ull, 999'999'999ull,
+                          1'000'000'000ull, 7'777'777'777ull}) {
+    EXPECT_EQ(packet_pcr_27mhz(n, kMuxrate), expected_pcr_at_2_5mbps(n)) << "packet " << n;
+  }
+  for (std::uint64_t n = 1'000'000'000 - 5000; n < 1'000'000'000 + 5000; ++n) {
+    const std::uint64_t step = packet_pcr_27mhz(n + 1, kMuxrate) - packet_pcr_27mhz(n, kMuxrate);
+    ASSERT_TRUE(step == 16243 || step == 16244) << "packet " << n << " step " << step;
+  }
+  // The sum of 10^9 steps is the closed form: 10^9 * 16243.2 ticks exactly.
+  EXPECT_EQ(packet_pcr_27mhz(1'000'000'000, kMuxrate) - packet_pcr_27mhz(0, kMuxrate),
+            16'243'200'000'000u);
+}
+
+TEST(Pcr, FloorOfTheExactRationalForAnAwkwardRate) {
+  // 2 500 001 bit/s does not divide 8 * 27e6: check pcr <= exact < pcr + 1 with 128-bit math.
+  const std::uint64_t muxrate = 2'500'001;
+  for (std::uint64_t n : {0ull, 3ull, 1'000'000'000ull, 1'000'000'001ull, 99'999'999'999ull}) {
+    const std::uint64_t pcr = packet_pcr_27mhz(n, muxrate);
+    const unsigned __int128 exact_num =
+        static_cast<unsigned __int128>(n * 188 + 10) * 8 * 27'000'000;
+    EXPECT_LE(static_cast<unsigned __int128>(pcr) * muxrate, exact_num) << n;
+    EXPECT_GT(static_cast<unsigned __int128>(pcr + 1) * muxrate, exact_num) << n;
+  }
+}
+
+TEST(Pcr, WrapsAtTwoToThe33Times300) {
+  EXPECT_EQ(kPcrModulus27MHz, 2'576'980'377'600u);
+  const Pcr last = Pcr::from_27mhz(kPcrModulus27MHz - 1);
+  EXPECT_EQ(last.base, (1ull << 33) - 1);
+  EXPECT_EQ(last.extension, 299);
+  EXPECT_EQ(Pcr::from_27mhz(kPcrModulus27MHz), (Pcr{0, 0}));
+  EXPECT_EQ(Pcr::from_27mhz(kPcrModulus27MHz + 301), (Pcr{1, 1}));
+  // Starting just before the wrap, the PCR of a later packet wraps to a small value.
+  const std::uint64_t origin = kPcrModulus27MHz - 1000;
+  EXPECT_EQ(pcr_for_packet(0, kMuxrate, origin).to_27mhz(), kPcrModulus27MHz - 136);
+  EXPECT_EQ(pcr_for_packet(1, kMuxrate, origin).to_27mhz(), 16107u);
+}
+
+TEST(Pcr, DistanceAcrossTheWrap) {
+  EXPECT_EQ(pcr_distance_27mhz(100, 250), 150u);
+  EXPECT_EQ(pcr_distance_27mhz(kPcrModulus27MHz - 100, 50), 150u);
+}
+
+TEST(Pcr, ByteTimeRejectsZeroRate) {
+  EXPECT_THROW(byte_time_27mhz(1, 0), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace skyclass::mux
