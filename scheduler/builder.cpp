@@ -326,11 +326,15 @@ bool continues_previous_day(const Playlist& day) {
 void collect_event_ids(const Playlist& day, std::vector<EventIdUse>& uses) {
   for (std::size_t i = continues_previous_day(day) ? 1 : 0; i < day.items.size(); ++i) {
     const auto& item = day.items[i];
-    std::int64_t local = day.to_local_ms(item.start_utc_ms);
     uses.push_back({day.date, item.event_id, item.timetable_line,
-                    fmt::format("{} {} {}", format_date(ms_to_date(local)),
-                                format_clock(local - date_to_ms(ms_to_date(local))), item.title)});
+                    day.to_local_ms(item.start_utc_ms), item.title});
   }
+}
+
+std::string EventIdUse::where() const {
+  Date local_date = ms_to_date(start_local_ms);
+  return fmt::format("{} {} {}", format_date(local_date),
+                     format_clock(start_local_ms - date_to_ms(local_date)), title);
 }
 
 void check_event_ids(const std::vector<EventIdUse>& uses, const std::string& timetable_file,
@@ -342,8 +346,8 @@ void check_event_ids(const std::vector<EventIdUse>& uses, const std::string& tim
       for (std::size_t b = a + 1; b < list.size(); ++b) {
         if (list[b]->date - list[a]->date > std::chrono::days{8}) break;  // outside one EIT window
         diagnostics.error(timetable_file, list[b]->timetable_line, "event_id",
-                          fmt::format("event id {} of {} is also used by {}", id, list[b]->where,
-                                      list[a]->where));
+                          fmt::format("event id {} of {} is also used by {}", id, list[b]->where(),
+                                      list[a]->where()));
       }
     }
   }

@@ -32,7 +32,10 @@ struct EventIdUse {
   Date date{};
   std::uint16_t event_id = 0;
   int timetable_line = 0;
-  std::string where;  // "2020-02-17 08:00:00 《春夏秋冬》"
+  std::int64_t start_local_ms = 0;
+  std::string title;
+
+  std::string where() const;  // "2020-02-17 08:00:00 《春夏秋冬》"
 };
 
 // The first item continues a lesson from the previous day (same event, same id).

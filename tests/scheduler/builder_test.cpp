@@ -245,10 +245,11 @@ TEST(Builder, EventIdsAreStableAndUniqueOverTheEitWindow) {
 }
 
 TEST(Builder, DuplicateEventIdsAreReportedAgainstTheLaterLine) {
+  const std::int64_t monday_local = date_to_ms(kMonday);
   std::vector<EventIdUse> uses = {
-      {kMonday, 7, 12, "2020-02-17 08:00:00 a"},
-      {kMonday + std::chrono::days{3}, 7, 40, "2020-02-20 09:00:00 b"},
-      {kMonday + std::chrono::days{20}, 7, 41, "far away"},
+      {kMonday, 7, 12, monday_local + 8 * 3600'000, "a"},
+      {kMonday + std::chrono::days{3}, 7, 40, monday_local + 3 * kMsPerDay + 9 * 3600'000, "b"},
+      {kMonday + std::chrono::days{20}, 7, 41, monday_local + 20 * kMsPerDay, "far away"},
   };
   Diagnostics d;
   check_event_ids(uses, "week.csv", d);

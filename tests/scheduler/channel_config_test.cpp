@@ -75,3 +75,22 @@ TEST(ChannelConfig, EveryKeyIsDocumentedInTheDeclaration) {
 
 }  // namespace
 }  // namespace skyclass::scheduler
+
+namespace skyclass::scheduler {
+namespace {
+
+// docs/channel-config.md embeds `skyclass-scheduler config`; a key added to the declaration must
+// reach the docs in the same change.
+TEST(ChannelConfig, DocsListEveryKey) {
+  std::ifstream in(std::filesystem::path(SKYCLASS_SOURCE_DIR) / "docs/channel-config.md");
+  ASSERT_TRUE(in);
+  std::string docs((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ChannelConfig c;
+  auto declaration = channel_config_options(c);  // keep it alive while iterating its options
+  for (const auto& option : declaration.options())
+    EXPECT_NE(docs.find("--" + option->long_name() + " "), std::string::npos)
+        << option->long_name() << " is missing from docs/channel-config.md";
+}
+
+}  // namespace
+}  // namespace skyclass::scheduler

@@ -169,8 +169,8 @@ TEST(WriteClip, RejectsBadSpecsWithTheFileAndField) {
 
 TEST(WriteClip, RemovesTempFilesOfKilledWritersOnly) {
   TempDir dir("clip-stale");
-  const fs::path stale = dir.path() / ".clip.mp4.999999999.partial";  // above any pid_max
-  const fs::path live = dir.path() / ".clip.mp4.1.partial";           // pid 1 always runs
+  const fs::path stale = dir.path() / ".clip.mp4.999999999-0.partial";  // above any pid_max
+  const fs::path live = dir.path() / ".clip.mp4.1-0.partial";           // pid 1 always runs
   std::ofstream(stale) << "half a file";
   std::ofstream(live) << "someone else's file";
   write_clip(lesson(), dir.path() / "clip.mp4");

@@ -21,6 +21,12 @@ extern "C" {
 namespace skyclass::tools::testing {
 namespace {
 
+// Encoder banners (libx264's "using SAR", "profile ...") would bury gtest's output.
+[[maybe_unused]] const bool kQuietLibav = [] {
+  av_log_set_level(AV_LOG_ERROR);
+  return true;
+}();
+
 struct InputCloser {
   void operator()(AVFormatContext* ctx) const { avformat_close_input(&ctx); }
 };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -61,12 +62,20 @@ class TempFile {
   bool committed_ = false;
 };
 
-// ".<name>.<pid>.partial" beside the clip: hidden, and owned by one process.
+// ".<name>.<pid>-<n>.partial" beside the clip: hidden, and owned by one write of one process.
 constexpr std::string_view kPartialSuffix = ".partial";
 
 fs::path temp_path_for(const fs::path& out_file) {
-  return out_file.parent_path() / fmt::format(".{}.{}{}", out_file.filename().string(),
-                                              static_cast<long>(::getpid()), kPartialSuffix);
+  static std::atomic<unsigned> writes{0};
+  return out_file.parent_path() / fmt::format(".{}.{}-{}{}", out_file.filename().string(),
+                                              static_cast<long>(::getpid()), writes++,
+                                              kPartialSuffix);
+}
+
+bool process_is_gone(const std::string& pid_text) {
+  char* end = nullptr;
+  long pid = std::strtol(pid_text.c_str(), &end, 10);
+  return pid > 0 && *end == '-' && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
 }
 
 // Removes the temp files of earlier writes of `out_file` whose process is gone (killed runs).
@@ -76,12 +85,8 @@ void remove_stale_temp_files(const fs::path& out_file) {
   fs::path folder = out_file.has_parent_path() ? out_file.parent_path() : fs::path(".");
   for (const fs::directory_entry& entry : fs::directory_iterator(folder, ec)) {
     std::string name = entry.path().filename().string();
-    if (!name.starts_with(prefix) || !name.ends_with(kPartialSuffix)) continue;
-    std::string pid_text =
-        name.substr(prefix.size(), name.size() - prefix.size() - kPartialSuffix.size());
-    char* end = nullptr;
-    long pid = std::strtol(pid_text.c_str(), &end, 10);
-    if (pid > 0 && *end == '\0' && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)
+    if (name.starts_with(prefix) && name.ends_with(kPartialSuffix) &&
+        process_is_gone(name.substr(prefix.size())))
       fs::remove(entry.path(), ec);
   }
 }
