@@ -235,17 +235,25 @@ std::vector<Occurrence> occurrences_between(const Timetable& timetable, Date wee
 }
 
 void check_overlaps(const Timetable& timetable, Date week_of, Diagnostics& diagnostics) {
-  Date first = week_of, last = week_of + std::chrono::days{7};
+  // The first week and each override date with its neighbours: only those dates, never the
+  // span between them (an override years away must not mean years of dates to walk).
+  std::set<Date> dates;
+  for (int i = 0; i <= 7; ++i) dates.insert(week_of + std::chrono::days{i});
   for (const auto& row : timetable.rows) {
-    if (row.date) {
-      first = std::min(first, *row.date - std::chrono::days{1});
-      last = std::max(last, *row.date + std::chrono::days{1});
-    }
+    if (!row.date) continue;
+    for (int i = -1; i <= 1; ++i) dates.insert(*row.date + std::chrono::days{i});
   }
-  // Weekly rows before week_of would not air; for the check, let the week template cover
-  // every date in the range so overrides are checked against the rows they sit among.
-  Date template_from = first - std::chrono::days{iso_weekday_index(first)};
-  std::vector<Occurrence> all = occurrences_between(timetable, template_from, first, last);
+  // For the check the week template covers every date, so that overrides are checked against
+  // the weekly rows they sit among even before week_of.
+  Date template_from = *dates.begin() - std::chrono::days{7};
+  std::vector<Occurrence> all;
+  for (Date date : dates) {
+    auto on_date = occurrences_between(timetable, template_from, date, date);
+    all.insert(all.end(), on_date.begin(), on_date.end());
+  }
+  std::stable_sort(all.begin(), all.end(), [](const Occurrence& a, const Occurrence& b) {
+    return a.start_local_ms < b.start_local_ms;
+  });
   std::set<std::pair<int, int>> reported;
   for (std::size_t i = 0; i < all.size(); ++i) {
     for (std::size_t j = i + 1; j < all.size(); ++j) {

@@ -26,12 +26,17 @@ skyclass_install_deps() {
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# skyclass_build DIR [cmake args...]: configure once, then build incrementally.
+# skyclass_build DIR [TARGET...]: configure once (RelWithDebInfo), then build the targets
+# (all when none are named) incrementally.
 skyclass_build() {
   local dir=$1; shift
   local root; root=$(skyclass_root)
   if [ ! -f "$root/$dir/build.ninja" ]; then
-    cmake -S "$root" -B "$root/$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+    cmake -S "$root" -B "$root/$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   fi
-  cmake --build "$root/$dir" -j "$(nproc)"
+  if [ $# -gt 0 ]; then
+    cmake --build "$root/$dir" -j "$(nproc)" --target "$@"
+  else
+    cmake --build "$root/$dir" -j "$(nproc)"
+  fi
 }
