@@ -36,9 +36,9 @@ std::uint32_t update_byte(std::uint32_t crc, std::uint8_t byte) {
 std::uint32_t update_block8(std::uint32_t crc, const std::uint8_t* p) {
   std::uint32_t high = crc ^ (std::uint32_t{p[0]} << 24 | std::uint32_t{p[1]} << 16 |
                               std::uint32_t{p[2]} << 8 | std::uint32_t{p[3]});
-  return kTables[7][high >> 24] ^ kTables[6][(high >> 16) & 0xFF] ^
-         kTables[5][(high >> 8) & 0xFF] ^ kTables[4][high & 0xFF] ^ kTables[3][p[4]] ^
-         kTables[2][p[5]] ^ kTables[1][p[6]] ^ kTables[0][p[7]];
+  return kTables[7][high >> 24] ^ kTables[6][(high >> 16) & 0xFF] ^ kTables[5][(high >> 8) & 0xFF] ^
+         kTables[4][high & 0xFF] ^ kTables[3][p[4]] ^ kTables[2][p[5]] ^ kTables[1][p[6]] ^
+         kTables[0][p[7]];
 }
 
 }  // namespace

@@ -11,8 +11,8 @@ constexpr std::size_t kMaxDescriptorBody = 255;
 
 void put_descriptor(ByteWriter& w, std::uint8_t tag, const Bytes& body) {
   if (body.size() > kMaxDescriptorBody) {
-    throw std::length_error(fmt::format("descriptor 0x{:02X}: body of {} bytes exceeds 255", tag,
-                                        body.size()));
+    throw std::length_error(
+        fmt::format("descriptor 0x{:02X}: body of {} bytes exceeds 255", tag, body.size()));
   }
   w.u8(tag);
   w.u8(static_cast<std::uint8_t>(body.size()));
@@ -302,11 +302,12 @@ void ContentIdentifierDescriptor::encode(ByteWriter& w) const {
     b.u8(static_cast<std::uint8_t>((entry.crid_type & 0x3F) << 2 | (entry.crid_location & 0x03)));
     if (entry.crid_location == 0) {
       if (entry.crid.size() > kMaxDescriptorBody) {
-        throw std::length_error(fmt::format("content_identifier_descriptor: CRID '{}' exceeds 255",
-                                            entry.crid));
+        throw std::length_error(
+            fmt::format("content_identifier_descriptor: CRID '{}' exceeds 255", entry.crid));
       }
       b.u8(static_cast<std::uint8_t>(entry.crid.size()));
-      b.bytes(ByteView(reinterpret_cast<const std::uint8_t*>(entry.crid.data()), entry.crid.size()));
+      b.bytes(
+          ByteView(reinterpret_cast<const std::uint8_t*>(entry.crid.data()), entry.crid.size()));
     } else if (entry.crid_location == 1) {
       b.u16(entry.crid_ref);
     } else {
@@ -341,7 +342,9 @@ Result<ContentIdentifierDescriptor> ContentIdentifierDescriptor::decode(ByteView
 
 // --- unknown, and loops ------------------------------------------------------------------------
 
-void UnknownDescriptor::encode(ByteWriter& w) const { put_descriptor(w, tag, body); }
+void UnknownDescriptor::encode(ByteWriter& w) const {
+  put_descriptor(w, tag, body);
+}
 
 void encode_descriptors(const DescriptorList& descriptors, ByteWriter& w) {
   for (const Descriptor& descriptor : descriptors) {
@@ -373,7 +376,8 @@ Descriptor decode_one(std::uint8_t tag, ByteView body) {
       try_decode<NetworkNameDescriptor>(tag, body, d) ||
       try_decode<ServiceListDescriptor>(tag, body, d) ||
       try_decode<SatelliteDeliverySystemDescriptor>(tag, body, d) ||
-      try_decode<ServiceDescriptor>(tag, body, d) || try_decode<ShortEventDescriptor>(tag, body, d) ||
+      try_decode<ServiceDescriptor>(tag, body, d) ||
+      try_decode<ShortEventDescriptor>(tag, body, d) ||
       try_decode<StreamIdentifierDescriptor>(tag, body, d) ||
       try_decode<ContentDescriptor>(tag, body, d) ||
       try_decode<LocalTimeOffsetDescriptor>(tag, body, d) ||

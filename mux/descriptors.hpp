@@ -147,10 +147,10 @@ struct LocalTimeOffsetDescriptor {
 struct ContentIdentifierDescriptor {
   static constexpr std::uint8_t kTag = 0x76;
   struct Crid {
-    std::uint8_t crid_type = 0x01;    // 6 bits; 0x01: the item this event is an instance of
-    std::uint8_t crid_location = 0;   // 0: CRID carried here, 1: reference to a CIT
-    std::string crid;                 // location 0
-    std::uint16_t crid_ref = 0;       // location 1
+    std::uint8_t crid_type = 0x01;   // 6 bits; 0x01: the item this event is an instance of
+    std::uint8_t crid_location = 0;  // 0: CRID carried here, 1: reference to a CIT
+    std::string crid;                // location 0
+    std::uint16_t crid_ref = 0;      // location 1
     bool operator==(const Crid&) const = default;
   };
   std::vector<Crid> crids;

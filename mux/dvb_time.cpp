@@ -39,8 +39,8 @@ std::uint64_t encode_mjd_utc(std::int64_t utc_s) {
   std::int64_t midnight_s = utc_midnight_s(utc_s);
   std::int64_t mjd = midnight_s / kSecondsPerDay + kMjdOfUnixEpoch;
   if (mjd < 0 || mjd > 0xFFFF) {
-    throw std::out_of_range(fmt::format("UTC_time: {} s since 1970 is outside the 16-bit MJD range",
-                                        utc_s));
+    throw std::out_of_range(
+        fmt::format("UTC_time: {} s since 1970 is outside the 16-bit MJD range", utc_s));
   }
   auto second_of_day = static_cast<std::uint32_t>(utc_s - midnight_s);
   std::uint32_t hhmmss = to_bcd(second_of_day / 3600, 2, "UTC_time hours") << 16 |

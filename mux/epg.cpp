@@ -19,9 +19,9 @@ constexpr std::int64_t kMinMjdUtcS = -kMjdOfUnixEpoch * kSecondsPerDay;
 constexpr std::int64_t kMaxDurationS = 99 * 3600 + 59 * 60 + 59;
 
 std::string language_code(const std::string& language) {
-  bool letters = language.size() == 3 &&
-                 std::all_of(language.begin(), language.end(),
-                             [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); });
+  bool letters = language.size() == 3 && std::all_of(language.begin(), language.end(), [](char c) {
+                   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+                 });
   return letters ? language : "und";
 }
 
@@ -58,7 +58,8 @@ std::vector<std::vector<Eit::Event>> pack_segment(std::vector<Eit::Event> events
 
 std::size_t packets_of(const std::vector<Eit>& sections) {
   std::size_t packets = 0;
-  for (const Eit& section : sections) packets += section_packet_count(section.encode_section().size());
+  for (const Eit& section : sections)
+    packets += section_packet_count(section.encode_section().size());
   return packets;
 }
 
@@ -75,10 +76,10 @@ Eit::Event make_eit_event(const EpgEvent& event, TextEncoding encoding,
   short_event.ISO_639_language_code = language_code(event.language);
   short_event.event_name =
       DvbText::from_utf8(event.title, encoding, kShortEventTextBytes, Unmappable::replace).value();
-  short_event.text = DvbText::from_utf8(event.text, encoding,
-                                        kShortEventTextBytes - short_event.event_name.size(),
-                                        Unmappable::replace)
-                         .value();
+  short_event.text =
+      DvbText::from_utf8(event.text, encoding, kShortEventTextBytes - short_event.event_name.size(),
+                         Unmappable::replace)
+          .value();
   ContentDescriptor content;
   content.contents.push_back({static_cast<std::uint8_t>(event.content_nibbles >> 4),
                               static_cast<std::uint8_t>(event.content_nibbles & 0x0F), 0});
@@ -134,21 +135,22 @@ std::vector<Eit> build_present_following(const EpgServiceIds& ids,
     sections[n].last_table_id = Eit::kTableIdPfActual;
   }
   if (pf.present) {
-    sections[0].events.push_back(make_eit_event(*pf.present, ids.text_encoding,
-                                                kRunningStatusRunning));
+    sections[0].events.push_back(
+        make_eit_event(*pf.present, ids.text_encoding, kRunningStatusRunning));
   }
   if (pf.following) {
-    sections[1].events.push_back(make_eit_event(*pf.following, ids.text_encoding,
-                                                kRunningStatusNotRunning));
+    sections[1].events.push_back(
+        make_eit_event(*pf.following, ids.text_encoding, kRunningStatusNotRunning));
   }
   return sections;
 }
 
-std::vector<Eit> build_schedule_table(const EpgServiceIds& ids,
-                                      const std::vector<EpgEvent>& sorted, std::int64_t now_utc_s,
-                                      std::uint8_t table_id, std::uint8_t version_number,
-                                      int horizon_days, std::size_t* dropped_events) {
-  std::int64_t table_start_utc_s = utc_midnight_s(now_utc_s) +
+std::vector<Eit> build_schedule_table(const EpgServiceIds& ids, const std::vector<EpgEvent>& sorted,
+                                      std::int64_t now_utc_s, std::uint8_t table_id,
+                                      std::uint8_t version_number, int horizon_days,
+                                      std::size_t* dropped_events) {
+  std::int64_t table_start_utc_s =
+      utc_midnight_s(now_utc_s) +
       (table_id - Eit::kTableIdScheduleActualFirst) * kScheduleDaysPerTable * kSecondsPerDay;
   std::int64_t table_end_utc_s = table_start_utc_s + kScheduleDaysPerTable * kSecondsPerDay;
   std::int64_t horizon_end_utc_s = utc_midnight_s(now_utc_s) + horizon_days * kSecondsPerDay;
@@ -158,24 +160,26 @@ std::vector<Eit> build_schedule_table(const EpgServiceIds& ids,
         event.start_utc_s >= horizon_end_utc_s) {
       continue;
     }
-    auto segment = static_cast<std::size_t>((event.start_utc_s - table_start_utc_s) / kSegmentSeconds);
-    segments[segment].push_back(
-        make_eit_event(event, ids.text_encoding, kRunningStatusUndefined));
+    auto segment =
+        static_cast<std::size_t>((event.start_utc_s - table_start_utc_s) / kSegmentSeconds);
+    segments[segment].push_back(make_eit_event(event, ids.text_encoding, kRunningStatusUndefined));
   }
   std::vector<std::vector<std::vector<Eit::Event>>> packed;
   for (auto& segment : segments) packed.push_back(pack_segment(std::move(segment), dropped_events));
-  auto last_section_number =
-      static_cast<std::uint8_t>((kSegmentsPerTable - 1) * kSectionsPerSegment + packed.back().size() - 1);
+  auto last_section_number = static_cast<std::uint8_t>(
+      (kSegmentsPerTable - 1) * kSectionsPerSegment + packed.back().size() - 1);
   Eit header = make_section_header(ids, table_id, version_number);
   header.last_section_number = last_section_number;
-  header.last_table_id = Eit::kTableIdScheduleActualFirst + (kScheduleDays - 1) / kScheduleDaysPerTable;
+  header.last_table_id =
+      Eit::kTableIdScheduleActualFirst + (kScheduleDays - 1) / kScheduleDaysPerTable;
   std::vector<Eit> sections;
   for (std::size_t segment = 0; segment < packed.size(); ++segment) {
     auto first = static_cast<std::uint8_t>(segment * kSectionsPerSegment);
     for (std::size_t n = 0; n < packed[segment].size(); ++n) {
       Eit section = header;
       section.section_number = static_cast<std::uint8_t>(first + n);
-      section.segment_last_section_number = static_cast<std::uint8_t>(first + packed[segment].size() - 1);
+      section.segment_last_section_number =
+          static_cast<std::uint8_t>(first + packed[segment].size() - 1);
       section.events = std::move(packed[segment][n]);
       sections.push_back(std::move(section));
     }
@@ -221,10 +225,10 @@ const std::vector<Bytes>& EpgTables::present_following(std::int64_t now_utc_s) {
 
 EpgTables::ScheduleDraft EpgTables::draft_schedule(std::int64_t now_utc_s, int horizon_days) const {
   ScheduleDraft draft;
-  draft.table_0x50 = build_schedule_table(ids_, events_, now_utc_s, 0x50, 0, horizon_days,
-                                          &draft.dropped_events);
-  draft.table_0x51 = build_schedule_table(ids_, events_, now_utc_s, 0x51, 0, horizon_days,
-                                          &draft.dropped_events);
+  draft.table_0x50 =
+      build_schedule_table(ids_, events_, now_utc_s, 0x50, 0, horizon_days, &draft.dropped_events);
+  draft.table_0x51 =
+      build_schedule_table(ids_, events_, now_utc_s, 0x51, 0, horizon_days, &draft.dropped_events);
   draft.packets = packets_of(draft.table_0x50) + packets_of(draft.table_0x51);
   return draft;
 }
@@ -232,7 +236,7 @@ EpgTables::ScheduleDraft EpgTables::draft_schedule(std::int64_t now_utc_s, int h
 const EpgTables::Schedule& EpgTables::schedule(std::int64_t now_utc_s, std::size_t max_packets) {
   int horizon_days = kScheduleDays;
   ScheduleDraft draft = draft_schedule(now_utc_s, horizon_days);
-  while (max_packets != 0 && draft.packets > max_packets && horizon_days > 1) {
+  while (max_packets != 0 && draft.packets > max_packets && horizon_days > 0) {
     draft = draft_schedule(now_utc_s, --horizon_days);
   }
   update(schedule_0x50_, std::move(draft.table_0x50));

@@ -79,10 +79,10 @@ std::vector<Eit> build_present_following(const EpgServiceIds& ids,
 
 // Every section of schedule table `table_id` (0x50 or 0x51), events limited to the first
 // `horizon_days` days. `dropped_events` counts events beyond 8 full sections in a segment.
-std::vector<Eit> build_schedule_table(const EpgServiceIds& ids,
-                                      const std::vector<EpgEvent>& sorted, std::int64_t now_utc_s,
-                                      std::uint8_t table_id, std::uint8_t version_number,
-                                      int horizon_days, std::size_t* dropped_events = nullptr);
+std::vector<Eit> build_schedule_table(const EpgServiceIds& ids, const std::vector<EpgEvent>& sorted,
+                                      std::int64_t now_utc_s, std::uint8_t table_id,
+                                      std::uint8_t version_number, int horizon_days,
+                                      std::size_t* dropped_events = nullptr);
 
 // The EIT sub-tables of one service, with version numbers that change only when content does.
 class EpgTables {
@@ -104,7 +104,8 @@ class EpgTables {
     std::size_t dropped_events = 0;
   };
   // EIT schedule actual at `now_utc_s`. A non-zero `max_packets` caps the TS packets of both
-  // tables together by dropping the farthest days' events (their segments stay, empty).
+  // tables together by dropping the farthest days' events, down to none if it must (their
+  // segments stay, empty: 64 one-packet sections).
   const Schedule& schedule(std::int64_t now_utc_s, std::size_t max_packets = 0);
 
  private:

@@ -24,17 +24,20 @@ constexpr std::int64_t kForever = std::numeric_limits<std::int64_t>::max();
 std::uint32_t pes_per_second(const ElementaryStreamConfig& es) {
   if (es.max_pes_per_second != 0) return es.max_pes_per_second;
   switch (es.kind) {
-    case StreamKind::h264: return 60;        // up to 60 frames/s, one AU per PES
-    case StreamKind::mpeg_audio: return 42;  // Layer II at 48 kHz: 1152 samples = 24 ms
-    case StreamKind::aac_adts: return 47;    // AAC at 48 kHz: 1024 samples = 21.3 ms
+    case StreamKind::h264:
+      return 60;  // up to 60 frames/s, one AU per PES
+    case StreamKind::mpeg_audio:
+      return 42;  // Layer II at 48 kHz: 1152 samples = 24 ms
+    case StreamKind::aac_adts:
+      return 47;  // AAC at 48 kHz: 1024 samples = 21.3 ms
   }
   return 60;
 }
 
 std::uint64_t stream_bitrate_bps(const ElementaryStreamConfig& es) {
-  const std::uint64_t header_bytes =
-      es.kind == StreamKind::h264 ? kMaxPesHeaderSize + kAccessUnitDelimiter.size()
-                                  : kMaxPesHeaderSize - 5;
+  const std::uint64_t header_bytes = es.kind == StreamKind::h264
+                                         ? kMaxPesHeaderSize + kAccessUnitDelimiter.size()
+                                         : kMaxPesHeaderSize - 5;
   const std::uint64_t ts_bps =
       (es.max_bitrate_bps * kTsPacketSize + kTsMaxPayloadSize - 1) / kTsMaxPayloadSize;
   return ts_bps + std::uint64_t{pes_per_second(es)} * (header_bytes + kTsPacketSize) * 8;
@@ -48,9 +51,12 @@ std::uint64_t pcr_bitrate_bps(std::int64_t pcr_interval_27mhz) {
 
 TstdParams tstd_params_for(const ElementaryStreamConfig& es) {
   switch (es.kind) {
-    case StreamKind::h264: return tstd_params_h264(es.h264_level_idc);
-    case StreamKind::mpeg_audio: return tstd_params_mpeg_audio();
-    case StreamKind::aac_adts: return tstd_params_aac_adts(es.aac_channels);
+    case StreamKind::h264:
+      return tstd_params_h264(es.h264_level_idc);
+    case StreamKind::mpeg_audio:
+      return tstd_params_mpeg_audio();
+    case StreamKind::aac_adts:
+      return tstd_params_aac_adts(es.aac_channels);
   }
   return tstd_params_mpeg_audio();
 }
@@ -71,8 +77,8 @@ void check_stream_config(const ElementaryStreamConfig& es) {
 void check_config(const MultiplexerConfig& c) {
   if (c.muxrate_bps == 0) throw MuxError("muxrate_bps must be > 0");
   if (c.pcr_interval_27mhz < kMinPcrInterval27MHz || c.pcr_interval_27mhz > kMaxPcrInterval27MHz) {
-    throw MuxError(fmt::format("pcr_interval {} ticks (27 MHz) is outside 20..40 ms",
-                               c.pcr_interval_27mhz));
+    throw MuxError(
+        fmt::format("pcr_interval {} ticks (27 MHz) is outside 20..40 ms", c.pcr_interval_27mhz));
   }
   if (c.pcr_pid < 0x0020 || c.pcr_pid > 0x1FFE) {
     throw MuxError(fmt::format("PCR PID 0x{:04X} is outside 0x0020..0x1FFE", c.pcr_pid));
@@ -95,7 +101,9 @@ void check_config(const MultiplexerConfig& c) {
   }
 }
 
-std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return a / b + (a % b != 0); }
+std::int64_t ceil_div(std::int64_t a, std::int64_t b) {
+  return a / b + (a % b != 0);
+}
 
 }  // namespace
 
@@ -211,7 +219,8 @@ Multiplexer::Impl::Stream& Multiplexer::Impl::stream_for(std::uint16_t pid, cons
 
 std::int64_t Multiplexer::Impl::offset_for(const Stream& s, const AccessUnit& au) const {
   if (!mapped) {
-    const std::int64_t start_90k = ceil_div(static_cast<std::int64_t>(config.start_pcr_27mhz), kTicks);
+    const std::int64_t start_90k =
+        ceil_div(static_cast<std::int64_t>(config.start_pcr_27mhz), kTicks);
     return start_90k + config.mux_delay_90k - au.dts_90k;
   }
   if (!s.pushed) return latest_offset_90k;
@@ -220,8 +229,7 @@ std::int64_t Multiplexer::Impl::offset_for(const Stream& s, const AccessUnit& au
   return s.last_out_dts_90k + s.last_dts_step_90k - au.dts_90k;
 }
 
-void Multiplexer::Impl::validate(const Stream& s, const AccessUnit& au,
-                                 std::int64_t offset) const {
+void Multiplexer::Impl::validate(const Stream& s, const AccessUnit& au, std::int64_t offset) const {
   // Formatted only on error: the accepting path must not allocate.
   const auto where = [&] {
     return fmt::format("access unit on PID 0x{:04X} (PTS {}, DTS {})", s.config.pid, au.pts_90k,
@@ -234,8 +242,8 @@ void Multiplexer::Impl::validate(const Stream& s, const AccessUnit& au,
   if (au.pts_90k < au.dts_90k) throw MuxError(fmt::format("{}: PTS is before DTS", where()));
   const std::int64_t out_dts = au.dts_90k + offset;
   if (s.pushed && out_dts < s.last_out_dts_90k) {
-    throw MuxError(fmt::format("{}: DTS goes backwards (output DTS {} after {}{})", where(), out_dts,
-                               s.last_out_dts_90k,
+    throw MuxError(fmt::format("{}: DTS goes backwards (output DTS {} after {}{})", where(),
+                               out_dts, s.last_out_dts_90k,
                                au.discontinuity ? " across the signalled discontinuity" : ""));
   }
   if (is_audio(s.config.kind) && au.data.size() > config.audio_pes_max_payload_bytes) {
@@ -250,9 +258,10 @@ void Multiplexer::Impl::validate(const Stream& s, const AccessUnit& au,
   const Slot now = slot(packet_index);
   const auto send_time = static_cast<std::int64_t>(byte_time_27mhz(b_bytes, config.muxrate_bps));
   if (out_dts * kTicks < now.start_27mhz + send_time) {
-    throw MuxError(fmt::format("{}: output DTS {} is too close to the multiplex time {} (90 kHz) "
-                               "to deliver {} bytes",
-                               where(), out_dts, now.start_27mhz / kTicks, au.data.size()));
+    throw MuxError(
+        fmt::format("{}: output DTS {} is too close to the multiplex time {} (90 kHz) "
+                    "to deliver {} bytes",
+                    where(), out_dts, now.start_27mhz / kTicks, au.data.size()));
   }
 }
 
@@ -299,8 +308,8 @@ void Multiplexer::Impl::update_horizon() {
 Multiplexer::Impl::Slot Multiplexer::Impl::slot(std::uint64_t index) const {
   const auto start = static_cast<std::int64_t>(config.start_pcr_27mhz);
   Slot s;
-  s.start_27mhz = start + static_cast<std::int64_t>(
-                              byte_time_27mhz(index * kTsPacketSize, config.muxrate_bps));
+  s.start_27mhz =
+      start + static_cast<std::int64_t>(byte_time_27mhz(index * kTsPacketSize, config.muxrate_bps));
   s.end_27mhz = start + static_cast<std::int64_t>(
                             byte_time_27mhz((index + 1) * kTsPacketSize, config.muxrate_bps));
   s.pcr_27mhz = packet_pcr_27mhz(index, config.muxrate_bps, config.start_pcr_27mhz);
@@ -338,8 +347,8 @@ void Multiplexer::Impl::check_deadlines(const Slot& now) {
 // Due when waiting one more packet would stretch the interval past the configured one.
 bool Multiplexer::Impl::pcr_due() const {
   if (!pcr_sent) return true;
-  const std::uint64_t next_pcr = packet_pcr_27mhz(packet_index + 1, config.muxrate_bps,
-                                                  config.start_pcr_27mhz);
+  const std::uint64_t next_pcr =
+      packet_pcr_27mhz(packet_index + 1, config.muxrate_bps, config.start_pcr_27mhz);
   return next_pcr - last_pcr_27mhz > static_cast<std::uint64_t>(config.pcr_interval_27mhz);
 }
 
@@ -374,9 +383,15 @@ bool Multiplexer::Impl::write_si_packet(const Slot& now,
     const auto since_start = static_cast<std::uint64_t>(now.start_27mhz) - config.start_pcr_27mhz;
     const std::optional<SectionOnPid> due = si->next_due(since_start);
     if (!due) return false;
-    if (due->section.empty() || due->section.size() > kMaxSectionSize || due->pid > 0x1FFE) {
-      throw MuxError(fmt::format("SI source gave a section of {} bytes on PID 0x{:04X}",
-                                 due->section.size(), due->pid));
+    const bool taken_pid =
+        due->pid >= kNullPid || due->pid == config.pcr_pid ||
+        std::any_of(streams.begin(), streams.end(),
+                    [&](const Stream& s) { return s.config.pid == due->pid; });
+    if (due->section.empty() || due->section.size() > kMaxSectionSize || taken_pid) {
+      throw MuxError(fmt::format(
+          "SI source gave a section of {} bytes on PID 0x{:04X}: expected 1..{} bytes on a PID "
+          "that is not the null, PCR or an elementary stream PID",
+          due->section.size(), due->pid, kMaxSectionSize));
     }
     si_section.assign(due->section.begin(), due->section.end());
     si_pid = due->pid;
@@ -387,8 +402,8 @@ bool Multiplexer::Impl::write_si_packet(const Slot& now,
   header.pid = si_pid;
   header.payload_unit_start_indicator = si_sent == 0;
   header.continuity_counter = cc.next(si_pid, true);
-  std::span<std::uint8_t> payload = write_ts_header(out, header, AdaptationField{},
-                                                    kTsMaxPayloadSize);
+  std::span<std::uint8_t> payload =
+      write_ts_header(out, header, AdaptationField{}, kTsMaxPayloadSize);
   std::size_t pos = 0;
   if (si_sent == 0) payload[pos++] = 0x00;  // pointer_field: the section starts right after
   const std::size_t n = std::min(payload.size() - pos, si_section.size() - si_sent);
@@ -463,9 +478,9 @@ void Multiplexer::Impl::fail(const Stream& s, const TstdModel& tstd) {
   const TstdViolation v = tstd.first_violation().value_or(TstdViolation{});
   const std::int64_t dts_90k = v.dts_27mhz / kTicks;
   const std::string complete =
-      v.complete_27mhz < 0 ? std::string("its data was not all sent")
-                           : fmt::format("it would be complete at {} (90 kHz)",
-                                         v.complete_27mhz / kTicks);
+      v.complete_27mhz < 0
+          ? std::string("its data was not all sent")
+          : fmt::format("it would be complete at {} (90 kHz)", v.complete_27mhz / kTicks);
   failure = fmt::format(
       "PID 0x{:04X}: {}: access unit with output DTS {} (input DTS {}) cannot be delivered by "
       "its DTS, {}; the muxrate {} bit/s with mux delay {} ms cannot carry this stream here "
@@ -486,8 +501,8 @@ void Multiplexer::push(const AccessUnit& au) {
   Impl& m = *impl_;
   if (!m.failure.empty()) throw MuxError("multiplexer stopped after: " + m.failure);
   if (m.flushed) {
-    throw MuxError(fmt::format("access unit on PID 0x{:04X} (PTS {}, DTS {}) after flush()",
-                               au.pid, au.pts_90k, au.dts_90k));
+    throw MuxError(fmt::format("access unit on PID 0x{:04X} (PTS {}, DTS {}) after flush()", au.pid,
+                               au.pts_90k, au.dts_90k));
   }
   Impl::Stream& s = m.stream_for(au.pid, au);
   const std::int64_t offset = m.offset_for(s, au);
@@ -518,11 +533,17 @@ void Multiplexer::flush() {
   m.update_horizon();
 }
 
-bool Multiplexer::finished() const { return impl_->finished(); }
+bool Multiplexer::finished() const {
+  return impl_->finished();
+}
 
-std::uint64_t Multiplexer::packets_written() const { return impl_->packet_index; }
+std::uint64_t Multiplexer::packets_written() const {
+  return impl_->packet_index;
+}
 
-std::uint64_t Multiplexer::required_bitrate_bps() const { return impl_->required_bps; }
+std::uint64_t Multiplexer::required_bitrate_bps() const {
+  return impl_->required_bps;
+}
 
 std::optional<std::int64_t> Multiplexer::timestamp_offset_90k(std::uint16_t pid) const {
   for (const auto& s : impl_->streams) {

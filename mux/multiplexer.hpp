@@ -43,10 +43,10 @@ struct ElementaryStreamConfig {
   std::uint16_t pid = 0;
   StreamKind kind = StreamKind::h264;
   std::uint8_t stream_id = kVideoStreamId;
-  std::uint64_t max_bitrate_bps = 0;      // elementary stream peak, PES/TS overhead excluded
-  int h264_level_idc = 30;                // sizes the T-STD of a video stream
-  int aac_channels = 2;                   // sizes the T-STD of an AAC stream
-  std::uint32_t max_pes_per_second = 0;   // 0: by kind (H.264 60, MPEG audio 42, AAC 47)
+  std::uint64_t max_bitrate_bps = 0;     // elementary stream peak, PES/TS overhead excluded
+  int h264_level_idc = 30;               // sizes the T-STD of a video stream
+  int aac_channels = 2;                  // sizes the T-STD of an AAC stream
+  std::uint32_t max_pes_per_second = 0;  // 0: by kind (H.264 60, MPEG audio 42, AAC 47)
 };
 
 struct MultiplexerConfig {
@@ -54,10 +54,10 @@ struct MultiplexerConfig {
   std::uint16_t pcr_pid = 0x0100;
   std::int64_t pcr_interval_27mhz = 30 * 27'000;  // 20..40 ms
   std::vector<ElementaryStreamConfig> streams;
-  std::int64_t mux_delay_90k = 90 * 900;          // 0 < delay <= 1 s (13818-1 2.4.2.6)
+  std::int64_t mux_delay_90k = 90 * 900;  // 0 < delay <= 1 s (13818-1 2.4.2.6)
   std::int64_t audio_pes_max_duration_90k = 90 * 60;
   std::size_t audio_pes_max_payload_bytes = 3000;
-  std::uint64_t start_pcr_27mhz = 0;              // clock at packet 0
+  std::uint64_t start_pcr_27mhz = 0;  // clock at packet 0
 };
 
 struct AccessUnit {
@@ -65,7 +65,7 @@ struct AccessUnit {
   std::span<const std::uint8_t> data;  // copied by push()
   std::int64_t pts_90k = 0;
   std::int64_t dts_90k = 0;
-  bool key_frame = false;     // sets random_access_indicator on the PES's first packet
+  bool key_frame = false;  // sets random_access_indicator on the PES's first packet
   bool discontinuity = false;
 };
 

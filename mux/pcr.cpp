@@ -22,9 +22,8 @@ std::uint64_t byte_time_27mhz(std::uint64_t byte_index, std::uint64_t muxrate_bp
       static_cast<unsigned __int128>(byte_index) * 8u * kSystemClockHz;
   const unsigned __int128 ticks = numerator / muxrate_bps;
   if (ticks > std::numeric_limits<std::uint64_t>::max()) {
-    throw std::overflow_error(
-        fmt::format("byte_time_27mhz: byte {} at {} bit/s is beyond 2^64 ticks", byte_index,
-                    muxrate_bps));
+    throw std::overflow_error(fmt::format(
+        "byte_time_27mhz: byte {} at {} bit/s is beyond 2^64 ticks", byte_index, muxrate_bps));
   }
   return static_cast<std::uint64_t>(ticks);
 }

@@ -1,6 +1,7 @@
 #pragma once
-// The 27 MHz system clock of a CBR multiplex, in exact integer arithmetic (ISO/IEC 13818-1 2.4.2.2).
-// Each PCR is derived from the byte position of its packet, never accumulated, so it cannot drift.
+// The 27 MHz system clock of a CBR multiplex, in exact integer arithmetic (ISO/IEC
+// 13818-1 2.4.2.2). Each PCR is derived from the byte position of its packet, never accumulated, so
+// it cannot drift.
 #include <cstddef>
 #include <cstdint>
 

@@ -28,7 +28,14 @@ std::uint64_t read_timestamp(const std::uint8_t* p) {
 // Table 2-21: these stream_ids have no optional PES header.
 bool has_optional_header(std::uint8_t stream_id) {
   switch (stream_id) {
-    case 0xBC: case 0xBE: case 0xBF: case 0xF0: case 0xF1: case 0xF2: case 0xF8: case 0xFF:
+    case 0xBC:
+    case 0xBE:
+    case 0xBF:
+    case 0xF0:
+    case 0xF1:
+    case 0xF2:
+    case 0xF8:
+    case 0xFF:
       return false;
     default:
       return true;
@@ -50,14 +57,19 @@ std::size_t start_code_length(std::span<const std::uint8_t> d) {
 
 std::string_view to_string(StreamKind kind) {
   switch (kind) {
-    case StreamKind::h264: return "H.264";
-    case StreamKind::mpeg_audio: return "MPEG audio";
-    case StreamKind::aac_adts: return "AAC ADTS";
+    case StreamKind::h264:
+      return "H.264";
+    case StreamKind::mpeg_audio:
+      return "MPEG audio";
+    case StreamKind::aac_adts:
+      return "AAC ADTS";
   }
   return "unknown";
 }
 
-bool is_audio(StreamKind kind) { return kind != StreamKind::h264; }
+bool is_audio(StreamKind kind) {
+  return kind != StreamKind::h264;
+}
 
 bool stream_id_fits(StreamKind kind, std::uint8_t stream_id) {
   return is_audio(kind) ? (stream_id & 0xE0) == 0xC0 : (stream_id & 0xF0) == 0xE0;
@@ -70,8 +82,8 @@ std::size_t PesHeader::encoded_size() const {
 std::size_t PesHeader::encode(std::span<std::uint8_t> out) const {
   const std::size_t size = encoded_size();
   if (out.size() < size) {
-    throw PesError(fmt::format("PES header of stream_id 0x{:02X} needs {} bytes, got {}",
-                               stream_id, size, out.size()));
+    throw PesError(fmt::format("PES header of stream_id 0x{:02X} needs {} bytes, got {}", stream_id,
+                               size, out.size()));
   }
   if (dts_90k && !pts_90k) {
     throw PesError(fmt::format("PES header of stream_id 0x{:02X}: DTS without PTS", stream_id));
@@ -148,12 +160,16 @@ AccessUnitCheck check_access_unit(StreamKind kind, std::span<const std::uint8_t>
 
 std::string_view to_string(AccessUnitCheck check) {
   switch (check) {
-    case AccessUnitCheck::ok: return "ok";
-    case AccessUnitCheck::ok_without_aud: return "no access unit delimiter (one is inserted)";
-    case AccessUnitCheck::empty: return "access unit is empty";
+    case AccessUnitCheck::ok:
+      return "ok";
+    case AccessUnitCheck::ok_without_aud:
+      return "no access unit delimiter (one is inserted)";
+    case AccessUnitCheck::empty:
+      return "access unit is empty";
     case AccessUnitCheck::not_annex_b:
       return "H.264 access unit does not start with an Annex B start code";
-    case AccessUnitCheck::no_audio_sync: return "audio frame does not start with a syncword";
+    case AccessUnitCheck::no_audio_sync:
+      return "audio frame does not start with a syncword";
   }
   return "unknown";
 }
@@ -172,7 +188,9 @@ PesPacketiser::PesPacketiser(const PesStreamConfig& config) : config_(config) {
   packets_.reserve(64);
 }
 
-bool PesPacketiser::has_open_packet() const { return !packets_.empty() && !packets_.back().closed; }
+bool PesPacketiser::has_open_packet() const {
+  return !packets_.empty() && !packets_.back().closed;
+}
 
 const PesPacketInfo* PesPacketiser::open_packet() const {
   return has_open_packet() ? &packets_.back().info : nullptr;
@@ -218,8 +236,8 @@ std::size_t PesPacketiser::push(const PesFrame& frame) {
   const std::size_t bytes = bytes_to_add(frame);  // validates
   if (!joins_open_packet(frame)) {
     if (has_open_packet()) close(packets_.back());
-    start_packet(frame, check_access_unit(config_.kind, frame.data) ==
-                            AccessUnitCheck::ok_without_aud);
+    start_packet(frame,
+                 check_access_unit(config_.kind, frame.data) == AccessUnitCheck::ok_without_aud);
   }
   Packet& packet = packets_.back();
   data_.append(frame.data);
@@ -250,8 +268,7 @@ void PesPacketiser::close(Packet& packet) {
   PesHeader header;
   header.stream_id = config_.stream_id;
   const std::size_t length = packet.info.size - 6;
-  header.pes_packet_length =
-      length <= kMaxPesPacketLength ? static_cast<std::uint16_t>(length) : 0;
+  header.pes_packet_length = length <= kMaxPesPacketLength ? static_cast<std::uint16_t>(length) : 0;
   header.data_alignment_indicator = true;  // every PES starts with an AUD or a frame syncword
   header.pts_90k = wrap_timestamp(packet.info.pts_90k);
   if (packet.info.pts_90k != packet.info.dts_90k) {

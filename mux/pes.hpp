@@ -55,10 +55,10 @@ PesPacketView parse_pes_packet(std::span<const std::uint8_t> bytes);
 // What an access unit looks like at the PES boundary.
 enum class AccessUnitCheck : std::uint8_t {
   ok,
-  ok_without_aud,   // H.264 Annex B access unit whose first NAL unit is not an AUD
+  ok_without_aud,  // H.264 Annex B access unit whose first NAL unit is not an AUD
   empty,
-  not_annex_b,      // H.264 data not starting with a 00 00 01 / 00 00 00 01 start code
-  no_audio_sync,    // MPEG audio without the 11-bit syncword, ADTS without 0xFFF
+  not_annex_b,    // H.264 data not starting with a 00 00 01 / 00 00 00 01 start code
+  no_audio_sync,  // MPEG audio without the 11-bit syncword, ADTS without 0xFFF
 };
 AccessUnitCheck check_access_unit(StreamKind kind, std::span<const std::uint8_t> data);
 std::string_view to_string(AccessUnitCheck check);
@@ -87,14 +87,15 @@ struct PesFrame {
 };
 
 struct PesPacketInfo {
-  std::int64_t pts_90k = 0;        // of the first access unit
-  std::int64_t dts_90k = 0;        // of the first access unit
-  std::int64_t last_dts_90k = 0;   // of the last access unit
-  std::int64_t ready_dts_90k = 0;  // first DTS + max duration (video: the DTS): no frame joins after
-  std::size_t size = 0;            // whole PES packet, header included
+  std::int64_t pts_90k = 0;       // of the first access unit
+  std::int64_t dts_90k = 0;       // of the first access unit
+  std::int64_t last_dts_90k = 0;  // of the last access unit
+  std::int64_t ready_dts_90k =
+      0;                 // first DTS + max duration (video: the DTS): no frame joins after
+  std::size_t size = 0;  // whole PES packet, header included
   std::size_t header_size = 0;
   std::size_t access_units = 0;
-  bool random_access = false;      // the first access unit is a key frame
+  bool random_access = false;  // the first access unit is a key frame
   bool aud_inserted = false;
 };
 

@@ -214,9 +214,10 @@ PacketizedSection packetize_section(ByteView section, std::uint16_t pid,
                                     std::uint8_t continuity_counter, std::span<std::uint8_t> out) {
   std::size_t packet_count = section_packet_count(section.size());
   if (out.size() < packet_count * kTsPacketBytes) {
-    throw std::length_error(fmt::format("PID 0x{:04X}: section of {} bytes needs {} packets, "
-                                        "the buffer holds {} bytes",
-                                        pid, section.size(), packet_count, out.size()));
+    throw std::length_error(
+        fmt::format("PID 0x{:04X}: section of {} bytes needs {} packets, "
+                    "the buffer holds {} bytes",
+                    pid, section.size(), packet_count, out.size()));
   }
   std::size_t next_byte = 0;
   std::uint8_t cc = continuity_counter & 0x0F;

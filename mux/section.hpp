@@ -12,7 +12,7 @@
 
 namespace skyclass::mux {
 
-inline constexpr std::size_t kMaxPsiSectionBytes = 1024;  // 13818-1 2.4.4.11: PAT, PMT, CAT
+inline constexpr std::size_t kMaxPsiSectionBytes = 1024;  // 13818-1 2.4.4.5/2.4.4.9: PAT, PMT
 inline constexpr std::size_t kMaxSiSectionBytes = 4096;   // EN 300 468 5.1.1: NIT, SDT, EIT...
 inline constexpr std::size_t kLongHeaderBytes = 8;        // table_id .. last_section_number
 inline constexpr std::size_t kShortHeaderBytes = 3;       // table_id, section_length

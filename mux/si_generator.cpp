@@ -26,12 +26,15 @@ constexpr std::uint8_t kRunningStatusRunning = 4;
 // Largest p/f section: one event with a full short_event, content and CRID descriptor.
 constexpr std::size_t kMaxPfSectionBytes = 14 + 12 + (2 + 255) + (2 + 2) + (2 + 255) + 4;
 
-std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; }
+std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) {
+  return (a + b - 1) / b;
+}
 
 void check_period(std::int64_t period_ms, std::int64_t max_ms, const char* field) {
   if (period_ms <= 0 || period_ms > max_ms) {
-    throw std::invalid_argument(fmt::format(
-        "SI repetition {}: {} ms is outside 1..{} ms (ETSI TR 101 211 4.4)", field, period_ms, max_ms));
+    throw std::invalid_argument(
+        fmt::format("SI repetition {}: {} ms is outside 1..{} ms (ETSI TR 101 211 4.4)", field,
+                    period_ms, max_ms));
   }
 }
 
@@ -47,15 +50,57 @@ std::size_t packets_of(const std::vector<Bytes>& sections) {
   return packets;
 }
 
-}  // namespace
+Pat make_pat(const SiConfig& c) {
+  Pat pat;
+  pat.transport_stream_id = c.transport_stream_id;
+  pat.programs = {{0, Nit::kPid}, {c.service_id, c.pmt_pid}};
+  return pat;
+}
 
-SiGenerator::SiGenerator(SiConfig config, std::int64_t utc_at_zero_s, std::vector<EpgEvent> events)
-    : config_(std::move(config)),
-      utc_at_zero_s_(utc_at_zero_s),
-      epg_(EpgServiceIds{config_.service_id, config_.transport_stream_id,
-                         config_.original_network_id, config_.text_encoding}),
-      cycles_(kCycleCount) {
-  const SiRepetitionMs& r = config_.repetition;
+Pmt make_pmt(const SiConfig& c) {
+  Pmt pmt;
+  pmt.program_number = c.service_id;
+  pmt.PCR_PID = c.pcr_pid;
+  for (const SiElementaryStream& es : c.streams) {
+    Pmt::Stream stream{es.stream_type, es.elementary_PID, {}};
+    if (!es.language.empty()) {
+      stream.descriptors.push_back(Iso639LanguageDescriptor{{{es.language, 0}}});
+    }
+    if (es.component_tag) {
+      stream.descriptors.push_back(StreamIdentifierDescriptor{*es.component_tag});
+    }
+    pmt.streams.push_back(std::move(stream));
+  }
+  return pmt;
+}
+
+Sdt make_sdt(const SiConfig& c) {
+  Sdt sdt;
+  sdt.transport_stream_id = c.transport_stream_id;
+  sdt.original_network_id = c.original_network_id;
+  ServiceDescriptor service{c.service_type,
+                            text_or_throw(c.provider_name, c.text_encoding, "provider_name"),
+                            text_or_throw(c.service_name, c.text_encoding, "service_name")};
+  sdt.services.push_back({c.service_id, true, true, kRunningStatusRunning, false, {service}});
+  return sdt;
+}
+
+Nit make_nit(const SiConfig& c) {
+  Nit nit;
+  nit.network_id = c.network_id;
+  nit.network_descriptors.push_back(
+      NetworkNameDescriptor{text_or_throw(c.network_name, c.text_encoding, "network_name")});
+  Nit::TransportStream ts{c.transport_stream_id, c.original_network_id, {}};
+  ts.descriptors.push_back(c.delivery);
+  ts.descriptors.push_back(ServiceListDescriptor{{{c.service_id, c.service_type}}});
+  nit.transport_streams.push_back(std::move(ts));
+  return nit;
+}
+
+// The periods against TR 101 211 4.4, and room for the schedule. Returns the packet cap of one
+// schedule cycle.
+std::size_t check_config(const SiConfig& config) {
+  const SiRepetitionMs& r = config.repetition;
   check_period(r.pat, 100, "pat");
   check_period(r.pmt, 100, "pmt");
   check_period(r.sdt, 2000, "sdt");
@@ -64,23 +109,37 @@ SiGenerator::SiGenerator(SiConfig config, std::int64_t utc_at_zero_s, std::vecto
   check_period(r.eit_schedule, 10'000, "eit_schedule");
   check_period(r.tdt, 30'000, "tdt");
   check_period(r.tot, 30'000, "tot");
-  if (config_.muxrate_bps == 0) throw std::invalid_argument("SI muxrate_bps: must be above 0");
-  std::int64_t periods_ms[kCycleCount] = {r.pat, r.pmt, r.tdt, r.tot, r.eit_present_following,
-                                          r.sdt, r.nit, r.eit_schedule, r.eit_schedule};
+  if (config.muxrate_bps == 0) throw std::invalid_argument("SI muxrate_bps: must be above 0");
+  auto max_packets =
+      static_cast<std::size_t>(config.eit_schedule_max_bps *
+                               static_cast<std::uint64_t>(r.eit_schedule) / 1000 / kTsPacketBits);
+  // An empty 8-day schedule is 64 one-packet sections.
+  if (max_packets < 2 * kSegmentsPerTable) {
+    throw std::invalid_argument(fmt::format(
+        "SI eit_schedule_max_bps: {} bit/s cannot carry the 64 sections of an empty schedule "
+        "every {} ms",
+        config.eit_schedule_max_bps, r.eit_schedule));
+  }
+  return max_packets;
+}
+
+}  // namespace
+
+SiGenerator::SiGenerator(SiConfig config, std::int64_t utc_at_zero_s, std::vector<EpgEvent> events)
+    : config_(std::move(config)),
+      utc_at_zero_s_(utc_at_zero_s),
+      epg_(EpgServiceIds{config_.service_id, config_.transport_stream_id,
+                         config_.original_network_id, config_.text_encoding}),
+      cycles_(kCycleCount),
+      schedule_max_packets_(check_config(config_)) {
+  const SiRepetitionMs& r = config_.repetition;
+  const std::int64_t periods_ms[kCycleCount] = {
+      r.pat, r.pmt, r.tdt,          r.tot,         r.eit_present_following,
+      r.sdt, r.nit, r.eit_schedule, r.eit_schedule};
   for (int id = 0; id < kCycleCount; ++id) {
     cycles_[id].period_27mhz = static_cast<std::uint64_t>(periods_ms[id]) * kTicksPerMs;
   }
   cycles_[kSchedule50].spread = cycles_[kSchedule51].spread = true;
-  schedule_max_packets_ = static_cast<std::size_t>(config_.eit_schedule_max_bps *
-                                                   static_cast<std::uint64_t>(r.eit_schedule) /
-                                                   1000 / kTsPacketBits);
-  // An empty 8-day schedule is 64 one-packet sections.
-  if (schedule_max_packets_ < 2 * kSegmentsPerTable) {
-    throw std::invalid_argument(fmt::format(
-        "SI eit_schedule_max_bps: {} bit/s cannot carry the 64 sections of an empty schedule "
-        "every {} ms",
-        config_.eit_schedule_max_bps, r.eit_schedule));
-  }
   try {
     build_static_tables();
   } catch (const std::invalid_argument&) {
@@ -93,48 +152,14 @@ SiGenerator::SiGenerator(SiConfig config, std::int64_t utc_at_zero_s, std::vecto
 }
 
 void SiGenerator::build_static_tables() {
-  const SiConfig& c = config_;
-  Pat pat;
-  pat.transport_stream_id = c.transport_stream_id;
-  pat.programs = {{0, Nit::kPid}, {c.service_id, c.pmt_pid}};
   cycles_[kPat].pid = Pat::kPid;
-  set_sections(cycles_[kPat], pat.encode());
-
-  Pmt pmt;
-  pmt.program_number = c.service_id;
-  pmt.PCR_PID = c.pcr_pid;
-  for (const SiElementaryStream& es : c.streams) {
-    Pmt::Stream stream{es.stream_type, es.elementary_PID, {}};
-    if (!es.language.empty()) {
-      stream.descriptors.push_back(Iso639LanguageDescriptor{{{es.language, 0}}});
-    }
-    if (es.component_tag) stream.descriptors.push_back(StreamIdentifierDescriptor{*es.component_tag});
-    pmt.streams.push_back(std::move(stream));
-  }
-  cycles_[kPmt].pid = c.pmt_pid;
-  set_sections(cycles_[kPmt], pmt.encode());
-
-  Sdt sdt;
-  sdt.transport_stream_id = c.transport_stream_id;
-  sdt.original_network_id = c.original_network_id;
-  ServiceDescriptor service{c.service_type,
-                            text_or_throw(c.provider_name, c.text_encoding, "provider_name"),
-                            text_or_throw(c.service_name, c.text_encoding, "service_name")};
-  sdt.services.push_back({c.service_id, true, true, kRunningStatusRunning, false, {service}});
+  set_sections(cycles_[kPat], make_pat(config_).encode());
+  cycles_[kPmt].pid = config_.pmt_pid;
+  set_sections(cycles_[kPmt], make_pmt(config_).encode());
   cycles_[kSdt].pid = Sdt::kPid;
-  set_sections(cycles_[kSdt], sdt.encode());
-
-  Nit nit;
-  nit.network_id = c.network_id;
-  nit.network_descriptors.push_back(
-      NetworkNameDescriptor{text_or_throw(c.network_name, c.text_encoding, "network_name")});
-  Nit::TransportStream ts{c.transport_stream_id, c.original_network_id, {}};
-  ts.descriptors.push_back(c.delivery);
-  ts.descriptors.push_back(ServiceListDescriptor{{{c.service_id, c.service_type}}});
-  nit.transport_streams.push_back(std::move(ts));
+  set_sections(cycles_[kSdt], make_sdt(config_).encode());
   cycles_[kNit].pid = Nit::kPid;
-  set_sections(cycles_[kNit], nit.encode());
-
+  set_sections(cycles_[kNit], make_nit(config_).encode());
   cycles_[kTdt].pid = cycles_[kTot].pid = Tdt::kPid;
   cycles_[kPf].pid = cycles_[kSchedule50].pid = cycles_[kSchedule51].pid = Eit::kPid;
   refresh_time_tables(0);
@@ -171,7 +196,8 @@ void SiGenerator::refresh_time_tables(std::uint64_t now_27mhz) {
   LocalTimeOffsetDescriptor::Region region;
   region.country_code = config_.country_code;
   region.local_time_offset_polarity = config_.local_time_offset_min < 0;
-  region.local_time_offset_min = static_cast<std::uint16_t>(std::abs(config_.local_time_offset_min));
+  region.local_time_offset_min =
+      static_cast<std::uint16_t>(std::abs(config_.local_time_offset_min));
   region.time_of_change_utc_s = utc_midnight_s(now_utc_s);  // no daylight saving: no change due
   region.next_time_offset_min = region.local_time_offset_min;
   set_sections(cycles_[kTot], Tot{now_utc_s, {LocalTimeOffsetDescriptor{{region}}}}.encode());
@@ -183,9 +209,15 @@ void SiGenerator::refresh_present_following(std::uint64_t now_27mhz) {
   std::vector<Bytes> sections = epg_.present_following(now_utc_s);
   if (sections != pf.sections) {
     set_sections(pf, std::move(sections));
-    pf.next_index = 0;
-    pf.cycle_start_27mhz = now_27mhz;
-    pf.urgent = true;
+    // Send the new content at once, but restart the cycle at most once per period so that
+    // max_bitrate_bps() stays a bound however often the guide is replaced.
+    if (!pf_restarted_ || now_27mhz >= pf_restart_27mhz_ + pf.period_27mhz) {
+      pf.next_index = 0;
+      pf.cycle_start_27mhz = now_27mhz;
+      pf.urgent = true;
+      pf_restarted_ = true;
+      pf_restart_27mhz_ = now_27mhz;
+    }
   }
   pf_change_27mhz_ = tick_of_utc(next_present_following_change_utc_s(epg_.events(), now_utc_s));
 }
@@ -227,9 +259,9 @@ bool SiGenerator::eligible(CycleId id, std::uint64_t now_27mhz) const {
   if (!cycle.urgent && now_27mhz < due_27mhz(cycle)) return false;
   if (id == kPf && !cycle.urgent && pf_change_27mhz_ > now_27mhz) {
     // Hold a plain repetition whose 25 ms gap would delay the switch at the event boundary.
-    std::uint64_t blocked_until = now_27mhz +
-        transmit_27mhz(cycle.sections[cycle.next_index].size()) + kMinSectionGap27mhz;
-    (void)blocked_until;
+    std::uint64_t blocked_until =
+        now_27mhz + transmit_27mhz(cycle.sections[cycle.next_index].size()) + kMinSectionGap27mhz;
+    if (blocked_until > pf_change_27mhz_) return false;
   }
   return true;
 }

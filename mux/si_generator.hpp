@@ -6,9 +6,10 @@
 //
 // Each table cycles through its sections from a cycle start that advances by the table's period.
 // When several sections are due, the earliest deadline goes first. EIT p/f is rebuilt the moment
-// `now` reaches an event start or end and sent at once; it holds back a regular repetition that
-// would otherwise block that send with the 25 ms gap. TDT and TOT carry the UTC time of the slot
-// they are sent in: utc_at_zero_s + now_27mhz / 27 MHz.
+// `now` reaches an event start or end and sent at once (at most once per p/f period, so that
+// max_bitrate_bps() holds however often the guide changes); it holds back a regular repetition
+// that would otherwise block that send with the 25 ms gap. TDT and TOT carry the UTC time of the
+// slot they are sent in: utc_at_zero_s + now_27mhz / 27 MHz.
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -117,6 +118,8 @@ class SiGenerator final : public SiSource {
   std::vector<Cycle> cycles_;
   bool started_ = false;
   std::uint64_t pf_change_27mhz_ = 0;
+  bool pf_restarted_ = false;
+  std::uint64_t pf_restart_27mhz_ = 0;
   std::uint64_t schedule_change_27mhz_ = 0;
   std::size_t schedule_max_packets_ = 0;
   int schedule_horizon_days_ = kScheduleDays;

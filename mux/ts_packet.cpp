@@ -72,15 +72,17 @@ void check_writable(const TsHeader& header, const AdaptationField& af, std::size
                               header.pid, af.transport_private_data.size()));
   }
   if (payload_size > ts_payload_capacity(af)) {
-    throw TsError(fmt::format(
-        "PID 0x{:04X}: {} payload bytes do not fit after a {}-byte adaptation field", header.pid,
-        payload_size, af.encoded_size()));
+    throw TsError(
+        fmt::format("PID 0x{:04X}: {} payload bytes do not fit after a {}-byte adaptation field",
+                    header.pid, payload_size, af.encoded_size()));
   }
 }
 
 }  // namespace
 
-bool AdaptationField::empty() const { return adaptation_flags(*this) == 0; }
+bool AdaptationField::empty() const {
+  return adaptation_flags(*this) == 0;
+}
 
 std::size_t AdaptationField::encoded_size() const {
   if (empty()) return 0;
@@ -102,8 +104,8 @@ std::span<std::uint8_t> write_ts_header(std::span<std::uint8_t, kTsPacketSize> o
                                         std::size_t payload_size) {
   check_writable(header, af, payload_size);
   const bool with_adaptation = !af.empty() || payload_size < kTsMaxPayloadSize;
-  const std::uint8_t control = static_cast<std::uint8_t>((with_adaptation ? 0x2 : 0) |
-                                                         (payload_size > 0 ? 0x1 : 0));
+  const std::uint8_t control =
+      static_cast<std::uint8_t>((with_adaptation ? 0x2 : 0) | (payload_size > 0 ? 0x1 : 0));
   out[0] = kTsSyncByte;
   out[1] = static_cast<std::uint8_t>((header.transport_error_indicator ? 0x80 : 0) |
                                      (header.payload_unit_start_indicator ? 0x40 : 0) |
@@ -135,9 +137,12 @@ void write_null_packet(std::span<std::uint8_t, kTsPacketSize> out) {
 
 std::string_view to_string(TsParseStatus status) {
   switch (status) {
-    case TsParseStatus::ok: return "ok";
-    case TsParseStatus::wrong_size: return "packet is not 188 bytes";
-    case TsParseStatus::no_sync_byte: return "sync byte is not 0x47";
+    case TsParseStatus::ok:
+      return "ok";
+    case TsParseStatus::wrong_size:
+      return "packet is not 188 bytes";
+    case TsParseStatus::no_sync_byte:
+      return "sync byte is not 0x47";
     case TsParseStatus::reserved_adaptation_field_control:
       return "adaptation_field_control is the reserved value '00'";
     case TsParseStatus::adaptation_field_length_out_of_range:

@@ -1,6 +1,7 @@
 #pragma once
-// Transport stream packets, ISO/IEC 13818-1 2.4.3.2 (header) and 2.4.3.4/2.4.3.5 (adaptation field).
-// The writer composes a packet in place; the reader decodes one without reading past its 188 bytes.
+// Transport stream packets, ISO/IEC 13818-1 2.4.3.2 (header) and 2.4.3.4/2.4.3.5 (adaptation
+// field). The writer composes a packet in place; the reader decodes one without reading past its
+// 188 bytes.
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -79,9 +80,9 @@ enum class TsParseStatus : std::uint8_t {
   ok,
   wrong_size,
   no_sync_byte,
-  reserved_adaptation_field_control,  // '00'
+  reserved_adaptation_field_control,     // '00'
   adaptation_field_length_out_of_range,  // > 182 with payload, or != 183 without
-  adaptation_field_overrun,  // flagged fields do not fit in adaptation_field_length
+  adaptation_field_overrun,              // flagged fields do not fit in adaptation_field_length
 };
 std::string_view to_string(TsParseStatus status);
 

@@ -34,7 +34,9 @@ constexpr std::array<H264LevelLimits, 17> kH264Levels{{
     {52, 240000, 240000},
 }};
 
-std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return a / b + (a % b != 0); }
+std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) {
+  return a / b + (a % b != 0);
+}
 
 }  // namespace
 
@@ -59,8 +61,8 @@ TstdParams tstd_params_h264(int level_idc) {
   TstdParams params;
   params.rx_bps = nal_max_br_bps * 6 / 5;
   params.b_size_bytes = (bs_mux_bits + bs_oh_bits + eb_bits) / 8;
-  params.transfer_margin_27mhz = static_cast<std::int64_t>(
-      ceil_div(params.tb_size_bytes * kUnitsPerByte, nal_max_br_bps));
+  params.transfer_margin_27mhz =
+      static_cast<std::int64_t>(ceil_div(params.tb_size_bytes * kUnitsPerByte, nal_max_br_bps));
   return params;
 }
 
@@ -80,8 +82,10 @@ TstdParams tstd_params_aac_adts(int channels) {
     std::uint64_t rx_bps;
     std::uint64_t b_size_bytes;
   };
-  constexpr std::array<Row, 4> kRows{{
-      {2, 2'000'000, 3584}, {8, 5'529'600, 8976}, {12, 8'294'400, 12804}, {48, 33'177'600, 51216}}};
+  constexpr std::array<Row, 4> kRows{{{2, 2'000'000, 3584},
+                                      {8, 5'529'600, 8976},
+                                      {12, 8'294'400, 12804},
+                                      {48, 33'177'600, 51216}}};
   TstdParams params;
   for (const Row& row : kRows) {
     if (channels <= row.max_channels) {
@@ -95,10 +99,14 @@ TstdParams tstd_params_aac_adts(int channels) {
 
 std::string_view to_string(TstdResult result) {
   switch (result) {
-    case TstdResult::ok: return "ok";
-    case TstdResult::tb_overflow: return "transport buffer overflow";
-    case TstdResult::b_overflow: return "main buffer overflow";
-    case TstdResult::underflow: return "access unit incomplete at its DTS";
+    case TstdResult::ok:
+      return "ok";
+    case TstdResult::tb_overflow:
+      return "transport buffer overflow";
+    case TstdResult::b_overflow:
+      return "main buffer overflow";
+    case TstdResult::underflow:
+      return "access unit incomplete at its DTS";
   }
   return "unknown";
 }
@@ -130,7 +138,9 @@ std::uint64_t TstdModel::entered_bytes(const Unit& u) const {
   return b_in_ > u.b_begin ? std::min(b_in_, u.b_end) - u.b_begin : 0;
 }
 
-std::uint64_t TstdModel::tb_level_bytes() const { return ceil_div(tb_units_, kUnitsPerByte); }
+std::uint64_t TstdModel::tb_level_bytes() const {
+  return ceil_div(tb_units_, kUnitsPerByte);
+}
 
 std::int64_t TstdModel::tb_empty_27mhz() const {
   return tb_time_27mhz_ + static_cast<std::int64_t>(ceil_div(tb_units_, params_.rx_bps));
@@ -143,8 +153,8 @@ void TstdModel::drain_tb_to(std::int64_t t_27mhz) {
 
 void TstdModel::add_access_unit(std::int64_t dts_27mhz, std::uint64_t b_bytes) {
   if (!units_.empty() && dts_27mhz < last_dts_27mhz_) {
-    throw std::logic_error(fmt::format("TstdModel: DTS {} before the previous DTS {}", dts_27mhz,
-                                       last_dts_27mhz_));
+    throw std::logic_error(
+        fmt::format("TstdModel: DTS {} before the previous DTS {}", dts_27mhz, last_dts_27mhz_));
   }
   units_.push_back(Unit{dts_27mhz, b_declared_, b_declared_ + b_bytes});
   b_declared_ += b_bytes;

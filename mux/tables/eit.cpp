@@ -85,8 +85,9 @@ Bytes Eit::encode_section() const {
     Bytes entry = encode_event(event);
     events_bytes.insert(events_bytes.end(), entry.begin(), entry.end());
   }
-  LongSectionHeader header{table_id,       true,           service_id,         version_number,
-                           current_next_indicator, section_number, last_section_number};
+  LongSectionHeader header{
+      table_id,           true, service_id, version_number, current_next_indicator, section_number,
+      last_section_number};
   return encode_long_section(header, eit_payload(*this, segment_last_section_number, events_bytes));
 }
 
@@ -119,7 +120,8 @@ Result<Eit> Eit::decode(ByteView bytes) {
   eit.section_number = h.section_number;
   eit.last_section_number = h.last_section_number;
   ByteReader r(section->payload);
-  if (r.remaining() < kEitFixedBytes) return make_error("EIT: transport_stream_id..last_table_id missing");
+  if (r.remaining() < kEitFixedBytes)
+    return make_error("EIT: transport_stream_id..last_table_id missing");
   eit.transport_stream_id = r.u16();
   eit.original_network_id = r.u16();
   eit.segment_last_section_number = r.u8();

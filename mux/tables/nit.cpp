@@ -49,11 +49,12 @@ std::vector<Bytes> Nit::encode() const {
       kMaxSiSectionBytes - kLongHeaderBytes - kCrcBytes - 2 * kLoopLengthBytes;
   Bytes network_loop = encode_descriptors(network_descriptors);
   if (network_loop.size() > kCapacity) {
-    throw std::length_error(fmt::format("NIT: network descriptors of {} bytes exceed a section",
-                                        network_loop.size()));
+    throw std::length_error(
+        fmt::format("NIT: network descriptors of {} bytes exceed a section", network_loop.size()));
   }
   std::vector<Bytes> entries;
-  for (const TransportStream& ts : transport_streams) entries.push_back(encode_transport_stream(ts));
+  for (const TransportStream& ts : transport_streams)
+    entries.push_back(encode_transport_stream(ts));
   // The first section also carries the network descriptors: reserve their room by a dummy entry.
   std::vector<Bytes> with_room{Bytes(network_loop.size())};
   with_room.insert(with_room.end(), entries.begin(), entries.end());
@@ -86,7 +87,8 @@ Result<Nit> Nit::decode(ByteView bytes) {
   auto network = detail::get_descriptor_loop(r, "NIT network_descriptors");
   if (!network) return network.take_error();
   nit.network_descriptors = std::move(network).value();
-  if (r.remaining() < kLoopLengthBytes) return make_error("NIT: transport_stream_loop_length missing");
+  if (r.remaining() < kLoopLengthBytes)
+    return make_error("NIT: transport_stream_loop_length missing");
   std::size_t loop_length = r.u16() & 0x0FFF;
   if (loop_length != r.remaining()) {
     return make_error("NIT: transport_stream_loop_length {} does not match the {} bytes left",

@@ -24,7 +24,8 @@ Result<Pat> Pat::decode(ByteView bytes) {
   auto section = decode_long_section(bytes, "PAT", kMaxPsiSectionBytes);
   if (!section) return section.take_error();
   const LongSectionHeader& h = section->header;
-  if (h.table_id != kTableId) return make_error("PAT: table_id 0x{:02X}, expected 0x00", h.table_id);
+  if (h.table_id != kTableId)
+    return make_error("PAT: table_id 0x{:02X}, expected 0x00", h.table_id);
   if (section->payload.size() % 4 != 0) {
     return make_error("PAT: program loop of {} bytes is not a multiple of 4",
                       section->payload.size());

@@ -30,7 +30,8 @@ Result<Pmt> Pmt::decode(ByteView bytes) {
   auto section = decode_long_section(bytes, "PMT", kMaxPsiSectionBytes);
   if (!section) return section.take_error();
   const LongSectionHeader& h = section->header;
-  if (h.table_id != kTableId) return make_error("PMT: table_id 0x{:02X}, expected 0x02", h.table_id);
+  if (h.table_id != kTableId)
+    return make_error("PMT: table_id 0x{:02X}, expected 0x02", h.table_id);
   Pmt pmt;
   pmt.program_number = h.table_id_extension;
   pmt.version_number = h.version_number;
@@ -49,8 +50,8 @@ Result<Pmt> Pmt::decode(ByteView bytes) {
     Stream stream;
     stream.stream_type = r.u8();
     stream.elementary_PID = r.u16() & 0x1FFF;
-    auto es_info = detail::get_descriptor_loop(r, fmt::format("PMT ES_info of PID 0x{:04X}",
-                                                               stream.elementary_PID));
+    auto es_info = detail::get_descriptor_loop(
+        r, fmt::format("PMT ES_info of PID 0x{:04X}", stream.elementary_PID));
     if (!es_info) return es_info.take_error();
     stream.descriptors = std::move(es_info).value();
     pmt.streams.push_back(std::move(stream));

@@ -29,7 +29,8 @@ Bytes encode_service(const Sdt::Service& service) {
 
 Result<Sdt::Service> decode_service(ByteReader& r) {
   Sdt::Service service;
-  if (r.remaining() < 5) return make_error("SDT: {} bytes left, too few for a service", r.remaining());
+  if (r.remaining() < 5)
+    return make_error("SDT: {} bytes left, too few for a service", r.remaining());
   service.service_id = r.u16();
   std::uint8_t flags = r.u8();
   service.EIT_schedule_flag = flags & 0x02;

@@ -9,9 +9,10 @@ std::vector<Bytes> pack_entries(const std::vector<Bytes>& entries, std::size_t c
   std::vector<Bytes> groups(1);
   for (const Bytes& entry : entries) {
     if (entry.size() > capacity_bytes) {
-      throw std::length_error(fmt::format("{}: one loop entry of {} bytes exceeds the {} bytes a "
-                                          "section can carry",
-                                          table, entry.size(), capacity_bytes));
+      throw std::length_error(
+          fmt::format("{}: one loop entry of {} bytes exceeds the {} bytes a "
+                      "section can carry",
+                      table, entry.size(), capacity_bytes));
     }
     if (groups.back().size() + entry.size() > capacity_bytes) groups.emplace_back();
     groups.back().insert(groups.back().end(), entry.begin(), entry.end());
@@ -22,8 +23,8 @@ std::vector<Bytes> pack_entries(const std::vector<Bytes>& entries, std::size_t c
 std::vector<Bytes> number_sections(LongSectionHeader header, const std::vector<Bytes>& payloads,
                                    std::string_view table) {
   if (payloads.size() > 256) {
-    throw std::length_error(fmt::format("{}: needs {} sections, at most 256 are possible", table,
-                                        payloads.size()));
+    throw std::length_error(
+        fmt::format("{}: needs {} sections, at most 256 are possible", table, payloads.size()));
   }
   std::vector<Bytes> sections;
   header.last_section_number = static_cast<std::uint8_t>(payloads.size() - 1);
@@ -37,8 +38,8 @@ std::vector<Bytes> number_sections(LongSectionHeader header, const std::vector<B
 void put_descriptor_loop(ByteWriter& w, const DescriptorList& descriptors, std::string_view field) {
   Bytes loop = encode_descriptors(descriptors);
   if (loop.size() > 0x0FFF) {
-    throw std::length_error(fmt::format("{}: descriptor loop of {} bytes exceeds 4095", field,
-                                        loop.size()));
+    throw std::length_error(
+        fmt::format("{}: descriptor loop of {} bytes exceeds 4095", field, loop.size()));
   }
   w.u16(static_cast<std::uint16_t>(0xF000 | loop.size()));
   w.bytes(loop);

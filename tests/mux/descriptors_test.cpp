@@ -7,7 +7,9 @@ namespace {
 
 constexpr std::int64_t k1993_10_13_124500 = 750516300;
 
-DvbText utf8_text(std::string_view s) { return DvbText::from_utf8(s, TextEncoding::utf8).value(); }
+DvbText utf8_text(std::string_view s) {
+  return DvbText::from_utf8(s, TextEncoding::utf8).value();
+}
 
 template <class T>
 Bytes encode_one(const T& descriptor) {
@@ -19,7 +21,7 @@ Bytes encode_one(const T& descriptor) {
 
 SatelliteDeliverySystemDescriptor cetv_satellite() {
   SatelliteDeliverySystemDescriptor d;
-  d.frequency_10khz = 1202000;  // 12.020 GHz
+  d.frequency_10khz = 1202000;       // 12.020 GHz
   d.orbital_position_0_1deg = 1155;  // 115.5 E
   d.west_east_flag = true;
   d.polarization = 0;
@@ -94,10 +96,10 @@ TEST(Descriptors, LoopRoundTrip) {
 TEST(Descriptors, SatelliteFieldVariants) {
   SatelliteDeliverySystemDescriptor d = cetv_satellite();
   d.west_east_flag = false;
-  d.polarization = 1;       // linear vertical
-  d.roll_off = 2;           // 0.20
-  d.modulation_type = 2;    // 8PSK
-  d.FEC_inner = 9;          // 9/10
+  d.polarization = 1;     // linear vertical
+  d.roll_off = 2;         // 0.20
+  d.modulation_type = 2;  // 8PSK
+  d.FEC_inner = 9;        // 9/10
   Bytes bytes = encode_one(d);
   EXPECT_EQ(bytes[8], 0x36);  // 0 01 10 1 10
   EXPECT_EQ(bytes[12], 0x09);

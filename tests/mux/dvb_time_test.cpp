@@ -21,8 +21,8 @@ TEST(DvbTime, AnnexCExampleDecodes) {
 }
 
 TEST(DvbTime, MjdOfKnownDates) {
-  EXPECT_EQ(encode_mjd_utc(0), 0x9E8B000000ull);            // MJD 40587 = 1970-01-01
-  EXPECT_EQ(encode_mjd_utc(k1982_09_06) >> 24, 45218u);      // Annex C: 1982-09-06
+  EXPECT_EQ(encode_mjd_utc(0), 0x9E8B000000ull);         // MJD 40587 = 1970-01-01
+  EXPECT_EQ(encode_mjd_utc(k1982_09_06) >> 24, 45218u);  // Annex C: 1982-09-06
   EXPECT_EQ(encode_mjd_utc(k2038_04_22_235959), 0xFFFF235959ull);
 }
 

@@ -14,11 +14,10 @@ constexpr std::int64_t k1993_10_13_124500 = 750516300;
 // transport_stream_id 4, original_network_id 0x20CB, segment_last_section_number 1,
 // last_table_id 0x4E; event 1 at 1993-10-13 12:45:00 for 00:45:00, running, with
 // short_event ("chi", "Maths", "") and content (0x5, 0x4). CRC from a bitwise CRC.
-const Bytes kEitPresent = {0x4E, 0xF0, 0x2C, 0x01, 0x94, 0xC1, 0x00, 0x01, 0x00, 0x04, 0x20,
-                           0xCB, 0x01, 0x4E, 0x00, 0x01, 0xC0, 0x79, 0x12, 0x45, 0x00, 0x00,
-                           0x45, 0x00, 0x80, 0x11, 0x4D, 0x0B, 'c',  'h',  'i',  0x06, 0x15,
-                           'M',  'a',  't',  'h',  's',  0x00, 0x54, 0x02, 0x54, 0x00, 0xC3,
-                           0x92, 0x05, 0x11};
+const Bytes kEitPresent = {0x4E, 0xF0, 0x2C, 0x01, 0x94, 0xC1, 0x00, 0x01, 0x00, 0x04, 0x20, 0xCB,
+                           0x01, 0x4E, 0x00, 0x01, 0xC0, 0x79, 0x12, 0x45, 0x00, 0x00, 0x45, 0x00,
+                           0x80, 0x11, 0x4D, 0x0B, 'c',  'h',  'i',  0x06, 0x15, 'M',  'a',  't',
+                           'h',  's',  0x00, 0x54, 0x02, 0x54, 0x00, 0xC3, 0x92, 0x05, 0x11};
 
 Eit::Event maths_event() {
   Eit::Event event;
@@ -46,7 +45,9 @@ Eit present_section() {
   return eit;
 }
 
-TEST(Eit, EncodesSectionByteExact) { EXPECT_EQ(present_section().encode_section(), kEitPresent); }
+TEST(Eit, EncodesSectionByteExact) {
+  EXPECT_EQ(present_section().encode_section(), kEitPresent);
+}
 
 TEST(Eit, DecodesByteExactVector) {
   auto eit = Eit::decode(kEitPresent);
@@ -92,8 +93,8 @@ TEST(Eit, EncodeSplitsEventsOverSections) {
     Eit::Event event = maths_event();
     event.event_id = id;
     event.start_time_utc_s += id * 3600;
-    event.descriptors = {ShortEventDescriptor{
-        "chi", DvbText{Bytes(100, 'a')}, DvbText{Bytes(140, 'b')}}};  // 259 bytes per event
+    event.descriptors = {ShortEventDescriptor{"chi", DvbText{Bytes(100, 'a')},
+                                              DvbText{Bytes(140, 'b')}}};  // 259 bytes per event
     eit.events.push_back(event);
   }
   auto sections = eit.encode();
@@ -115,7 +116,8 @@ TEST(Eit, EncodeSectionRefusesOverflow) {
   Eit eit = present_section();
   eit.events.assign(20, maths_event());
   eit.events[0].descriptors.push_back(UnknownDescriptor{0x80, Bytes(255, 0)});
-  for (auto& event : eit.events) event.descriptors.push_back(UnknownDescriptor{0x80, Bytes(200, 0)});
+  for (auto& event : eit.events)
+    event.descriptors.push_back(UnknownDescriptor{0x80, Bytes(200, 0)});
   EXPECT_THROW(eit.encode_section(), std::length_error);
 }
 
@@ -129,7 +131,8 @@ TEST(Eit, RejectsBadTimesAndOverrunningLoops) {
 
   Bytes bad_duration = payload;
   bad_duration[14] = 0x99;  // 00:99:00 is no duration
-  EXPECT_FALSE(Eit::decode(encode_long_section({0x4E, true, 404, 0, true, 0, 1}, bad_duration)).ok());
+  EXPECT_FALSE(
+      Eit::decode(encode_long_section({0x4E, true, 404, 0, true, 0, 1}, bad_duration)).ok());
 
   Bytes overrun = payload;
   overrun[17] = 0x30;

@@ -197,13 +197,14 @@ std::map<std::uint16_t, int> segments_of(const std::vector<Eit>& t50, const std:
 }
 
 std::vector<EpgEvent> week_events() {
-  return {lesson(1, kMonday - kHour, 1800),              // yesterday 23:00: not in schedule
-          lesson(2, kMonday + 1 * kHour, 1800),          // today 01:00: day 0 segment 0
-          lesson(3, kMonday + 23 * kHour + 30 * 60, 3600),  // today 23:30: segment 7, across midnight
-          lesson(4, kMonday + kDay + 30 * 60, 1800),     // Tue 00:30: segment 8
-          lesson(5, kMonday + 4 * kDay + 3 * kHour, 1800),  // Fri 03:00: table 0x51 segment 1
-          lesson(6, kMonday + 7 * kDay + 23 * kHour, 1800),  // day 7 21:00-24:00: 0x51 segment 31
-          lesson(7, kMonday + 8 * kDay, 1800)};          // day 8: beyond the 8 days
+  return {
+      lesson(1, kMonday - kHour, 1800),                  // yesterday 23:00: not in schedule
+      lesson(2, kMonday + 1 * kHour, 1800),              // today 01:00: day 0 segment 0
+      lesson(3, kMonday + 23 * kHour + 30 * 60, 3600),   // today 23:30: segment 7, across midnight
+      lesson(4, kMonday + kDay + 30 * 60, 1800),         // Tue 00:30: segment 8
+      lesson(5, kMonday + 4 * kDay + 3 * kHour, 1800),   // Fri 03:00: table 0x51 segment 1
+      lesson(6, kMonday + 7 * kDay + 23 * kHour, 1800),  // day 7 21:00-24:00: 0x51 segment 31
+      lesson(7, kMonday + 8 * kDay, 1800)};              // day 8: beyond the 8 days
 }
 
 TEST(EpgSchedule, EventsLandInTheSegmentOfTheirStart) {
@@ -331,16 +332,17 @@ TEST(EpgTables, VersionWrapsAt32) {
   for (std::uint16_t i = 0; i < 40; ++i) events.push_back(lesson(i, kMonday + i * kHour, kHour));
   tables.set_events(events);
   std::uint8_t last = 0;
-  for (int i = 0; i < 34; ++i) last = (tables.present_following(kMonday + i * kHour)[0][5] >> 1) & 0x1F;
+  for (int i = 0; i < 34; ++i)
+    last = (tables.present_following(kMonday + i * kHour)[0][5] >> 1) & 0x1F;
   EXPECT_EQ(last, 33 % 32);
 }
 
 TEST(EpgTables, InvalidEventsAreRejectedAndCounted) {
   EpgTables tables(kIds);
   auto events = morning();
-  events.push_back(lesson(10, kMonday, 0));                   // no duration
-  events.push_back(lesson(11, kMonday, 100 * kHour));         // above 99:59:59
-  events.push_back(lesson(12, 2155593599 - 10, 60));          // ends after MJD 65535
+  events.push_back(lesson(10, kMonday, 0));            // no duration
+  events.push_back(lesson(11, kMonday, 100 * kHour));  // above 99:59:59
+  events.push_back(lesson(12, 2155593599 - 10, 60));   // ends after MJD 65535
   tables.set_events(events);
   EXPECT_EQ(tables.rejected_events(), 3u);
   EXPECT_EQ(tables.events().size(), 3u);
@@ -374,6 +376,9 @@ TEST(EpgTables, PacketCapDropsFarthestDays) {
   }
   EXPECT_LE(packets, 200u);
   EXPECT_EQ(capped.table_0x51.size(), 32u) << "empty segments stay";
+  const auto& minimal = tables.schedule(kMonday, 64);
+  EXPECT_EQ(minimal.horizon_days, 0) << "64 packets only hold the empty segments";
+  EXPECT_EQ(minimal.table_0x50.size() + minimal.table_0x51.size(), 64u);
 }
 
 }  // namespace

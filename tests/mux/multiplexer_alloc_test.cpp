@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <new>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -21,16 +22,51 @@ void* operator new(std::size_t size) {
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
   throw std::bad_alloc();
 }
-void* operator new[](std::size_t size) { return ::operator new(size); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void* operator new[](std::size_t size) {
+  return ::operator new(size);
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+  std::free(p);
+}
+// The nothrow forms too (std::stable_sort's temporary buffer uses them): every allocation must go
+// through the same malloc/free pair, or a sanitizer sees memory from its own allocator freed here.
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1);
+  return std::malloc(size == 0 ? 1 : size);
+}
+void* operator new[](std::size_t size, const std::nothrow_t& tag) noexcept {
+  return ::operator new(size, tag);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
 
 namespace skyclass::mux {
 namespace {
 
 using namespace skyclass::mux::test;
+
+TEST(MultiplexerAllocations, CounterSeesAllocations) {
+  g_allocations = 0;
+  g_counting = true;
+  std::vector<int> v(1000, 7);
+  volatile int sink = v[500];
+  g_counting = false;
+  EXPECT_EQ(sink, 7);
+  EXPECT_GE(g_allocations.load(), 1);
+}
 
 TEST(MultiplexerAllocations, NoneInSteadyState) {
   MultiplexerConfig config;

@@ -62,8 +62,8 @@ void expect_video_reassembled(const TsAnalysis& a, const std::vector<TestAu>& vi
   for (std::size_t i = 0; i < video.size(); ++i) {
     const PesPacketView v = pes[i].view();
     ASSERT_EQ(v.header.stream_id, 0xE0);
-    ASSERT_TRUE(std::equal(v.payload.begin(), v.payload.end(), video[i].data.begin(),
-                           video[i].data.end()))
+    ASSERT_TRUE(
+        std::equal(v.payload.begin(), v.payload.end(), video[i].data.begin(), video[i].data.end()))
         << "video AU " << i;
     ASSERT_EQ(*v.header.pts_90k, wrap33(video[i].pts_90k + offset_90k)) << i;
     if (video[i].pts_90k == video[i].dts_90k) {
@@ -123,13 +123,14 @@ void expect_pcrs_exact_and_frequent(const TsAnalysis& a, std::uint64_t origin_27
   for (std::size_t i = 0; i < a.pcrs.size(); ++i) {
     const PcrRecord& r = a.pcrs[i];
     // 2.5 Mbit/s: byte i arrives at i * 86.4 ticks; PCR is the time of byte 10 of the packet.
-    const std::uint64_t expected = (origin_27mhz + (r.packet * 188 + 10) * 864 / 10) %
-                                   kPcrModulus27MHz;
+    const std::uint64_t expected =
+        (origin_27mhz + (r.packet * 188 + 10) * 864 / 10) % kPcrModulus27MHz;
     ASSERT_EQ(r.pcr.to_27mhz(), expected) << "PCR in packet " << r.packet;
     ASSERT_EQ(r.pid, kVideoPid);
     if (i > 0) {
       const std::uint64_t gap = pcr_distance_27mhz(a.pcrs[i - 1].pcr.to_27mhz(), r.pcr.to_27mhz());
-      ASSERT_LE(gap, static_cast<std::uint64_t>(max_interval_27mhz)) << "before packet " << r.packet;
+      ASSERT_LE(gap, static_cast<std::uint64_t>(max_interval_27mhz))
+          << "before packet " << r.packet;
     }
   }
 }
@@ -161,8 +162,8 @@ TEST(Multiplexer, SixtySecondsOfTheDvbProfile) {
   const std::size_t audio_pes = expect_audio_reassembled(a, audio, offset, 3);
   EXPECT_LT(audio_pes, audio.size() / 2);  // frames are grouped (60 ms: 3 frames of 24 ms)
 
-  const TstdReplay v = replay_tstd(ts, kVideoPid, kMuxrate, tstd_params_h264(30),
-                                   expectations(video, offset, 0));
+  const TstdReplay v =
+      replay_tstd(ts, kVideoPid, kMuxrate, tstd_params_h264(30), expectations(video, offset, 0));
   EXPECT_TRUE(v.violations.empty()) << v.violations.front();
   EXPECT_LE(v.max_tb_bytes, 512u);
   EXPECT_GE(v.min_slack_90k, 0);
@@ -185,8 +186,8 @@ TEST(Multiplexer, SixtySecondsOfTheDvbProfile) {
     ASSERT_TRUE(std::all_of(p.payload.begin() + 1 + pat.section().size(), p.payload.end(),
                             [](std::uint8_t b) { return b == 0xFF; }));
     if (i > 0) {
-      const double gap_ms = static_cast<double>(pat_starts[i] - pat_starts[i - 1]) * 188 * 8 /
-                            kMuxrate * 1000;
+      const double gap_ms =
+          static_cast<double>(pat_starts[i] - pat_starts[i - 1]) * 188 * 8 / kMuxrate * 1000;
       ASSERT_LE(gap_ms, 100.0 + 0.61);  // one packet of scheduling jitter
     }
   }
@@ -292,8 +293,8 @@ TEST(Multiplexer, UpstreamDiscontinuityIsRemappedContinuously) {
   }
   EXPECT_TRUE(found);
   const std::int64_t first_offset = kDelay90k - kInputStart90k;
-  EXPECT_EQ(second_item_start, static_cast<std::uint64_t>(first_video.back().dts_90k +
-                                                          first_offset + kFrame90k));
+  EXPECT_EQ(second_item_start,
+            static_cast<std::uint64_t>(first_video.back().dts_90k + first_offset + kFrame90k));
   EXPECT_EQ(mux.timestamp_offset_90k(kVideoPid), static_cast<std::int64_t>(second_item_start));
   EXPECT_EQ(mux.timestamp_offset_90k(kAudioPid), static_cast<std::int64_t>(second_item_start));
 }
@@ -477,8 +478,8 @@ TEST(Multiplexer, AacAdtsStream) {
   const std::int64_t offset = kDelay90k;
   expect_video_reassembled(a, video, offset);
   expect_audio_reassembled(a, audio, offset, 4);
-  const TstdReplay s = replay_tstd(ts, kAudioPid, kMuxrate, tstd_params_aac_adts(2),
-                                   expectations(audio, offset, 0));
+  const TstdReplay s =
+      replay_tstd(ts, kAudioPid, kMuxrate, tstd_params_aac_adts(2), expectations(audio, offset, 0));
   EXPECT_TRUE(s.violations.empty()) << s.violations.front();
 }
 
@@ -508,6 +509,40 @@ TEST(Multiplexer, RejectsInvalidConfigs) {
   c = profile_config();
   c.streams.clear();
   expect_invalid(c, "no streams");
+}
+
+TEST(Multiplexer, RejectsSiSectionsOnElementaryStreamPids) {
+  class WrongPidSource : public SiSource {
+   public:
+    std::optional<SectionOnPid> next_due(std::uint64_t) override {
+      return SectionOnPid{kVideoPid, section_};
+    }
+    std::uint64_t max_bitrate_bps() const override { return 15'040; }
+
+   private:
+    Bytes section_ = make_pat_section();
+  } wrong;
+  Multiplexer mux(profile_config(), &wrong);
+  for (const auto& au : profile_content(2)) mux.push(au.view());
+  Bytes ts;
+  try {
+    drain(mux, ts);
+    ADD_FAILURE() << "section on the video PID accepted";
+  } catch (const MuxError& e) {
+    EXPECT_TRUE(Contains(e.what(), "PID 0x0100"));
+  }
+}
+
+TEST(Multiplexer, PushAfterFlushIsRejected) {
+  FakePatSource pat;
+  Multiplexer mux(profile_config(), &pat);
+  const auto content = profile_content(1);
+  for (const auto& au : content) mux.push(au.view());
+  mux.flush();
+  EXPECT_THROW(mux.push(content.back().view()), MuxError);
+  Bytes ts;
+  while (!mux.finished()) drain(mux, ts);
+  EXPECT_EQ(analyse(ts, {kVideoPid, kAudioPid}).pes.at(kVideoPid).size(), 25u);
 }
 
 TEST(Multiplexer, PullBufferMustHoldWholePackets) {

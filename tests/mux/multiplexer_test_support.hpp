@@ -24,10 +24,10 @@ using Bytes = std::vector<std::uint8_t>;
 
 inline constexpr std::uint16_t kVideoPid = 0x0100;
 inline constexpr std::uint16_t kAudioPid = 0x0101;
-inline constexpr std::int64_t kFrame90k = 3600;       // 25 fps
-inline constexpr std::int64_t kMp2Frame90k = 2160;    // 1152 samples at 48 kHz = 24 ms
-inline constexpr std::size_t kMp2FrameBytes = 576;    // 192 kbit/s
-inline constexpr std::int64_t kAacFrame90k = 1920;    // 1024 samples at 48 kHz
+inline constexpr std::int64_t kFrame90k = 3600;     // 25 fps
+inline constexpr std::int64_t kMp2Frame90k = 2160;  // 1152 samples at 48 kHz = 24 ms
+inline constexpr std::size_t kMp2FrameBytes = 576;  // 192 kbit/s
+inline constexpr std::int64_t kAacFrame90k = 1920;  // 1024 samples at 48 kHz
 
 struct TestAu {
   std::uint16_t pid = 0;
@@ -132,9 +132,10 @@ inline std::vector<TestAu> make_video(int frames, std::int64_t first_dts_90k,
     const char type = i == 0 ? 'I' : (i % 3 == 1 ? 'P' : 'B');
     const int display = i == 0 ? 0 : (type == 'P' ? i + 2 : i - 1);
     const double nominal = type == 'I' ? idr : type == 'P' ? 1.8 * b : b;
-    const int jitter = jitter_percent == 0
-                           ? 0
-                           : static_cast<int>(filler.below(2 * jitter_percent + 1)) - jitter_percent;
+    const int jitter =
+        jitter_percent == 0
+            ? 0
+            : static_cast<int>(filler.below(2 * jitter_percent + 1)) - jitter_percent;
     const auto size = static_cast<std::size_t>(nominal * (100 + jitter) / 100);
     TestAu au;
     au.pid = kVideoPid;
@@ -169,9 +170,13 @@ inline std::vector<TestAu> make_adts(int frames, std::int64_t first_dts_90k, std
     TestAu au;
     au.pid = kAudioPid;
     // adts_fixed_header: sync, MPEG-4, layer 0, no CRC; AAC LC, 48 kHz, 2 channels; frame length.
-    au.data = {0xFF, 0xF1, 0x4C, static_cast<std::uint8_t>(0x80 | (size >> 11)),
+    au.data = {0xFF,
+               0xF1,
+               0x4C,
+               static_cast<std::uint8_t>(0x80 | (size >> 11)),
                static_cast<std::uint8_t>(size >> 3),
-               static_cast<std::uint8_t>(((size & 7) << 5) | 0x1F), 0xFC};
+               static_cast<std::uint8_t>(((size & 7) << 5) | 0x1F),
+               0xFC};
     filler.fill(au.data, size - 7);
     au.dts_90k = au.pts_90k = first_dts_90k + n * kAacFrame90k;
     aus.push_back(std::move(au));
@@ -245,13 +250,15 @@ struct TsAnalysis {
   std::vector<std::string> errors;  // parse, CC, PES framing, discontinuity_indicator
 };
 
-inline TsAnalysis analyse(std::span<const std::uint8_t> ts, const std::vector<std::uint16_t>& es_pids) {
+inline TsAnalysis analyse(std::span<const std::uint8_t> ts,
+                          const std::vector<std::uint16_t>& es_pids) {
   TsAnalysis a;
   std::map<std::uint16_t, int> last_cc;
   if (ts.size() % kTsPacketSize != 0) a.errors.push_back("length is not a multiple of 188");
   for (std::uint64_t k = 0; (k + 1) * kTsPacketSize <= ts.size(); ++k) {
     TsPacketView p;
-    const TsParseStatus status = try_parse_ts_packet(ts.subspan(k * kTsPacketSize, kTsPacketSize), p);
+    const TsParseStatus status =
+        try_parse_ts_packet(ts.subspan(k * kTsPacketSize, kTsPacketSize), p);
     if (status != TsParseStatus::ok) {
       a.errors.push_back(fmt::format("packet {}: {}", k, to_string(status)));
       continue;
@@ -264,8 +271,8 @@ inline TsAnalysis analyse(std::span<const std::uint8_t> ts, const std::vector<st
     if (auto it = last_cc.find(pid); it != last_cc.end()) {
       const int expected = p.has_payload ? (it->second + 1) & 0xF : it->second;
       if (cc != expected) {
-        a.errors.push_back(fmt::format("packet {} PID 0x{:04X}: CC {} expected {}", k, pid, cc,
-                                       expected));
+        a.errors.push_back(
+            fmt::format("packet {} PID 0x{:04X}: CC {} expected {}", k, pid, cc, expected));
       }
     }
     if (p.has_payload || last_cc.count(pid)) last_cc[pid] = cc;
@@ -280,7 +287,8 @@ inline TsAnalysis analyse(std::span<const std::uint8_t> ts, const std::vector<st
       if (p.header.payload_unit_start_indicator) {
         list.push_back({k, af && af->random_access_indicator, af && af->pcr.has_value(), {}});
       } else if (list.empty()) {
-        a.errors.push_back(fmt::format("packet {} PID 0x{:04X}: data before any PES start", k, pid));
+        a.errors.push_back(
+            fmt::format("packet {} PID 0x{:04X}: data before any PES start", k, pid));
         continue;
       } else if (af && af->random_access_indicator) {
         a.errors.push_back(fmt::format("packet {}: random_access_indicator inside a PES", k));
@@ -294,14 +302,15 @@ inline TsAnalysis analyse(std::span<const std::uint8_t> ts, const std::vector<st
     for (const auto& rec : list) {
       try {
         const PesPacketView v = rec.view();
-        if (v.header.pes_packet_length != 0 && rec.bytes.size() != 6u + v.header.pes_packet_length) {
+        if (v.header.pes_packet_length != 0 &&
+            rec.bytes.size() != 6u + v.header.pes_packet_length) {
           a.errors.push_back(fmt::format("PID 0x{:04X} PES at packet {}: {} bytes, length says {}",
                                          pid, rec.first_packet, rec.bytes.size(),
                                          6u + v.header.pes_packet_length));
         }
       } catch (const PesError& e) {
-        a.errors.push_back(fmt::format("PID 0x{:04X} PES at packet {}: {}", pid, rec.first_packet,
-                                       e.what()));
+        a.errors.push_back(
+            fmt::format("PID 0x{:04X} PES at packet {}: {}", pid, rec.first_packet, e.what()));
       }
     }
   }
@@ -337,17 +346,17 @@ inline TstdReplay replay_tstd(std::span<const std::uint8_t> ts, std::uint16_t pi
   std::vector<i128> departures(4096);  // ring of TB departure times
   std::uint64_t in_tb_from = 0, bytes_in = 0;
   i128 last_departure = 0;
-  std::uint64_t es_in = 0;        // elementary stream bytes that reached the main buffer
-  std::uint64_t es_removed = 0;   // bytes of removed access units
-  std::size_t next_removal = 0;   // next access unit to leave the main buffer
-  std::size_t filling = 0;        // access unit the next byte belongs to
+  std::uint64_t es_in = 0;       // elementary stream bytes that reached the main buffer
+  std::uint64_t es_removed = 0;  // bytes of removed access units
+  std::size_t next_removal = 0;  // next access unit to leave the main buffer
+  std::size_t filling = 0;       // access unit the next byte belongs to
   std::uint64_t filling_end = units.empty() ? 0 : units[0].size;
   auto remove_until = [&](i128 t) {
     while (next_removal < units.size() && dts_units(units[next_removal].dts_90k) <= t) {
       es_removed += units[next_removal].size;
       if (es_in < es_removed) {
-        r.violations.push_back(fmt::format("PID 0x{:04X}: access unit {} (DTS {}) incomplete",
-                                           pid, next_removal, units[next_removal].dts_90k));
+        r.violations.push_back(fmt::format("PID 0x{:04X}: access unit {} (DTS {}) incomplete", pid,
+                                           next_removal, units[next_removal].dts_90k));
       }
       ++next_removal;
     }
@@ -380,7 +389,8 @@ inline TstdReplay replay_tstd(std::span<const std::uint8_t> ts, std::uint16_t pi
       const std::uint64_t level = es_in > es_removed ? es_in - es_removed : 0;
       r.max_b_bytes = std::max(r.max_b_bytes, level);
       if (level > params.b_size_bytes) {
-        r.violations.push_back(fmt::format("PID 0x{:04X}: main buffer overflow at packet {}", pid, k));
+        r.violations.push_back(
+            fmt::format("PID 0x{:04X}: main buffer overflow at packet {}", pid, k));
       }
       if (filling < units.size() && es_in == filling_end) {
         const i128 slack = dts_units(units[filling].dts_90k) - departure;
@@ -392,8 +402,8 @@ inline TstdReplay replay_tstd(std::span<const std::uint8_t> ts, std::uint16_t pi
   }
   remove_until(static_cast<i128>(INT64_MAX) * 1'000'000);
   if (es_in != es_removed) {
-    r.violations.push_back(fmt::format("PID 0x{:04X}: {} bytes in, {} expected", pid, es_in,
-                                       es_removed));
+    r.violations.push_back(
+        fmt::format("PID 0x{:04X}: {} bytes in, {} expected", pid, es_in, es_removed));
   }
   if (r.violations.size() > 20) r.violations.resize(20);
   return r;

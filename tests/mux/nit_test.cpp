@@ -29,8 +29,7 @@ Nit sample_nit() {
   nit.network_id = 0x20CB;
   nit.network_descriptors.push_back(
       NetworkNameDescriptor{DvbText::from_utf8("CETV", TextEncoding::utf8).value()});
-  nit.transport_streams.push_back(
-      {4, 0x20CB, {satellite(), ServiceListDescriptor{{{404, 0x16}}}}});
+  nit.transport_streams.push_back({4, 0x20CB, {satellite(), ServiceListDescriptor{{{404, 0x16}}}}});
   return nit;
 }
 
@@ -54,8 +53,8 @@ TEST(Nit, DecodesByteExactVector) {
 TEST(Nit, ChineseNetworkNameRoundTrip) {
   Nit nit = sample_nit();
   nit.version_number = 30;
-  nit.network_descriptors = {NetworkNameDescriptor{
-      DvbText::from_utf8("中国教育电视台", TextEncoding::gb2312).value()}};
+  nit.network_descriptors = {
+      NetworkNameDescriptor{DvbText::from_utf8("中国教育电视台", TextEncoding::gb2312).value()}};
   auto decoded = Nit::decode(nit.encode()[0]);
   ASSERT_TRUE(decoded.ok()) << decoded.error();
   EXPECT_EQ(decoded.value(), nit);
@@ -67,7 +66,8 @@ TEST(Nit, SplitsTransportStreamLoopAndKeepsNetworkDescriptorsFirst) {
   Nit nit = sample_nit();
   nit.transport_streams.clear();
   for (std::uint16_t ts = 1; ts <= 300; ++ts) {
-    nit.transport_streams.push_back({ts, 0x20CB, {satellite(), ServiceListDescriptor{{{ts, 0x16}}}}});
+    nit.transport_streams.push_back(
+        {ts, 0x20CB, {satellite(), ServiceListDescriptor{{{ts, 0x16}}}}});
   }
   auto sections = nit.encode();
   ASSERT_EQ(sections.size(), 2u);  // 24 bytes per transport stream

@@ -45,7 +45,8 @@ TEST(Pat, RoundTripWithVersionAndNextFlag) {
 TEST(Pat, SplitsIntoSeveral1024ByteSections) {
   Pat pat;
   pat.transport_stream_id = 9;
-  for (std::uint16_t i = 1; i <= 600; ++i) pat.programs.push_back({i, static_cast<std::uint16_t>(0x100 + i)});
+  for (std::uint16_t i = 1; i <= 600; ++i)
+    pat.programs.push_back({i, static_cast<std::uint16_t>(0x100 + i)});
   auto sections = pat.encode();
   ASSERT_EQ(sections.size(), 3u);  // 253 programs per section
   for (std::size_t i = 0; i < sections.size(); ++i) {

@@ -10,7 +10,9 @@ namespace {
 constexpr std::uint64_t kMuxrate = 2'500'000;  // 8 * 27e6 / 2.5e6 = 86.4 ticks per byte
 
 // Independent form for 2.5 Mbit/s: (n*188 + 10) * 86.4 = n*16243.2 + 864, floored.
-std::uint64_t expected_pcr_at_2_5mbps(std::uint64_t n) { return n * 16243 + n / 5 + 864; }
+std::uint64_t expected_pcr_at_2_5mbps(std::uint64_t n) {
+  return n * 16243 + n / 5 + 864;
+}
 
 TEST(Pcr, FirstPacketIsTheTimeOfByteTen) {
   EXPECT_EQ(packet_pcr_27mhz(0, kMuxrate), 864u);

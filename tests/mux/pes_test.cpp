@@ -79,7 +79,8 @@ TEST(PesHeader, ParserRejectsMalformedHeaders) {
 }
 
 TEST(AccessUnitCheck, RecognisesStartCodesAndSyncwords) {
-  EXPECT_EQ(check_access_unit(StreamKind::h264, Bytes{0, 0, 0, 1, 0x09, 0xF0}), AccessUnitCheck::ok);
+  EXPECT_EQ(check_access_unit(StreamKind::h264, Bytes{0, 0, 0, 1, 0x09, 0xF0}),
+            AccessUnitCheck::ok);
   EXPECT_EQ(check_access_unit(StreamKind::h264, Bytes{0, 0, 1, 0x09, 0x10}), AccessUnitCheck::ok);
   EXPECT_EQ(check_access_unit(StreamKind::h264, Bytes{0, 0, 0, 1, 0x65, 0x88}),
             AccessUnitCheck::ok_without_aud);
@@ -101,8 +102,8 @@ TEST(PesPacketiser, VideoAccessUnitWithDtsIsOnePesByteExact) {
   EXPECT_EQ(p.push({au, 7200, 3600, false}), 19u + au.size());
   ASSERT_EQ(p.closed_packets(), 1u);
   EXPECT_FALSE(p.has_open_packet());
-  const Bytes expected = cat({Bytes{0x00, 0x00, 0x01, 0xE0, 0x00, 0x19, 0x84, 0xC0, 0x0A,
-                                    0x31, 0x00, 0x01, 0x38, 0x41,   // PTS 7200
+  const Bytes expected = cat({Bytes{0x00, 0x00, 0x01, 0xE0, 0x00, 0x19, 0x84, 0xC0, 0x0A, 0x31,
+                                    0x00, 0x01, 0x38, 0x41,         // PTS 7200
                                     0x11, 0x00, 0x01, 0x1C, 0x21},  // DTS 3600
                               au});
   EXPECT_EQ(front_bytes(p), expected);
@@ -175,7 +176,8 @@ TEST(PesPacketiser, AudioFramesShareAPesWithinTheBoundedDelay) {
   const PesPacketView view = parse_pes_packet(first);
   EXPECT_EQ(*view.header.pts_90k, 1000u);
   EXPECT_EQ(view.header.pes_packet_length, 3 + 5 + 3 * 576);
-  EXPECT_EQ(Bytes(view.payload.begin(), view.payload.end()), cat({frames[0], frames[1], frames[2]}));
+  EXPECT_EQ(Bytes(view.payload.begin(), view.payload.end()),
+            cat({frames[0], frames[1], frames[2]}));
   EXPECT_EQ(p.front().access_units, 3u);
   p.pop_front();
   p.close_open_packet();

@@ -10,12 +10,13 @@ namespace {
 // EN 300 468 5.2.3 by hand: SDT actual, transport_stream_id 4, version 1, original_network_id
 // 0x20CB; service 404 with EIT schedule and p/f flags, running (4), not scrambled, and a
 // service_descriptor (0x16, "CETV", "CETV-4", UTF-8). CRC from a bitwise CRC.
-const Bytes kSdt = {0x42, 0xF0, 0x22, 0x00, 0x04, 0xC3, 0x00, 0x00, 0x20, 0xCB, 0xFF,
-                    0x01, 0x94, 0xFF, 0x80, 0x11, 0x48, 0x0F, 0x16, 0x05, 0x15, 'C',
-                    'E',  'T',  'V',  0x07, 0x15, 'C',  'E',  'T',  'V',  '-',  '4',
-                    0x66, 0x93, 0x38, 0x5F};
+const Bytes kSdt = {0x42, 0xF0, 0x22, 0x00, 0x04, 0xC3, 0x00, 0x00, 0x20, 0xCB, 0xFF, 0x01, 0x94,
+                    0xFF, 0x80, 0x11, 0x48, 0x0F, 0x16, 0x05, 0x15, 'C',  'E',  'T',  'V',  0x07,
+                    0x15, 'C',  'E',  'T',  'V',  '-',  '4',  0x66, 0x93, 0x38, 0x5F};
 
-DvbText utf8_text(std::string_view s) { return DvbText::from_utf8(s, TextEncoding::utf8).value(); }
+DvbText utf8_text(std::string_view s) {
+  return DvbText::from_utf8(s, TextEncoding::utf8).value();
+}
 
 Sdt sample_sdt() {
   Sdt sdt;

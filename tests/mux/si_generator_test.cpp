@@ -56,8 +56,8 @@ std::vector<EpgEvent> school_week() {
   std::uint16_t id = 1;
   for (int day = 0; day < 8; ++day) {
     for (int n = 0; n < 12; ++n) {
-      events.push_back(lesson(id++, kMonday + day * 86400 + 8 * kHour - 15 * 60 + n * 50 * 60,
-                              45 * 60));
+      events.push_back(
+          lesson(id++, kMonday + day * 86400 + 8 * kHour - 15 * 60 + n * 50 * 60, 45 * 60));
     }
   }
   return events;
@@ -69,7 +69,9 @@ struct Sent {
   Bytes section;
 };
 
-std::uint8_t table_id_of(const Sent& s) { return s.section[0]; }
+std::uint8_t table_id_of(const Sent& s) {
+  return s.section[0];
+}
 
 // (table_id, table_id_extension, section_number): what TR 101 211 repetition is counted on.
 std::tuple<int, int, int> section_key(const Sent& s) {
@@ -108,12 +110,13 @@ void expect_repetition_within_limits(const std::vector<Sent>& sent, std::uint64_
   for (const Sent& s : sent) times[section_key(s)].push_back(s.tick);
   ASSERT_FALSE(times.empty());
   for (const auto& [key, ticks] : times) {
-    std::uint64_t limit = max_interval_ms(static_cast<std::uint8_t>(std::get<0>(key))) * kTicksPerMs;
+    std::uint64_t limit =
+        max_interval_ms(static_cast<std::uint8_t>(std::get<0>(key))) * kTicksPerMs;
     std::uint64_t previous = from_ms * kTicksPerMs;
     for (std::uint64_t tick : ticks) {
-      ASSERT_LE(tick - previous, limit) << "table 0x" << std::hex << std::get<0>(key)
-                                        << " section " << std::dec << std::get<2>(key)
-                                        << " at " << tick / kTicksPerMs << " ms";
+      ASSERT_LE(tick - previous, limit)
+          << "table 0x" << std::hex << std::get<0>(key) << " section " << std::dec
+          << std::get<2>(key) << " at " << tick / kTicksPerMs << " ms";
       previous = tick;
     }
     ASSERT_LE(to_ms * kTicksPerMs - previous, limit)
@@ -128,11 +131,11 @@ void expect_minimum_gap(const std::vector<Sent>& sent, std::uint64_t muxrate_bps
     auto key = sub_table_key(s);
     if (auto it = last.find(key); it != last.end()) {
       const Sent& previous = *it->second;
-      std::uint64_t transmit = section_packet_count(previous.section.size()) * 188 * 8 *
-                               27'000'000 / muxrate_bps;
+      std::uint64_t transmit =
+          section_packet_count(previous.section.size()) * 188 * 8 * 27'000'000 / muxrate_bps;
       ASSERT_GE(s.tick - previous.tick, 25 * kTicksPerMs + transmit)
-          << "table 0x" << std::hex << key.first << " at " << std::dec
-          << s.tick / kTicksPerMs << " ms";
+          << "table 0x" << std::hex << key.first << " at " << std::dec << s.tick / kTicksPerMs
+          << " ms";
     }
     last[key] = &s;
   }
@@ -241,6 +244,29 @@ TEST(SiGenerator, PresentFollowingSwitchesAtTheExactBoundary) {
   expect_minimum_gap(sent, cetv_config().muxrate_bps);
 }
 
+TEST(SiGenerator, HoldsARepetitionThatWouldDelayTheSwitch) {
+  // With a 1990 ms p/f period, p/f goes out at 0, 1990, ... 9950 ms, and section 1 would follow
+  // at about 9976 ms, so its 25 ms gap would end after the boundary at 10 s. It must wait.
+  SiConfig config = cetv_config();
+  config.repetition.eit_present_following = 1990;
+  std::int64_t zero = kMonday + 8 * kHour + 30 * 60 - 10;  // lesson 1 ends at stream time 10 s
+  SiGenerator generator(config, zero, school_week());
+  auto sent = simulate(generator, 0, 12'000);
+  const std::uint64_t end_tick = 10'000 * kTicksPerMs;
+  bool regular_send_shortly_before = false;
+  const Sent* first_after = nullptr;
+  for (const Sent& s : sent) {
+    if (table_id_of(s) != 0x4E) continue;
+    if (s.tick < end_tick && s.tick + 60 * kTicksPerMs > end_tick)
+      regular_send_shortly_before = true;
+    if (s.tick >= end_tick && s.section[6] == 0 && !first_after) first_after = &s;
+  }
+  ASSERT_TRUE(regular_send_shortly_before) << "the scenario puts a p/f send near the boundary";
+  ASSERT_NE(first_after, nullptr);
+  EXPECT_EQ(first_after->tick, end_tick);
+  expect_minimum_gap(sent, config.muxrate_bps);
+}
+
 TEST(SiGenerator, BackToBackEventsSwitchEveryMinute) {
   std::vector<EpgEvent> events;
   std::int64_t zero = kMonday + 12 * kHour;
@@ -310,6 +336,22 @@ TEST(SiGenerator, MaxBitrateBoundsWhatIsSent) {
     }
     EXPECT_LE(window_bits / 10, generator.max_bitrate_bps()) << start_ms;
   }
+}
+
+TEST(SiGenerator, FrequentGuideChangesStayWithinTheBound) {
+  SiGenerator generator(cetv_config(), kMonday + 8 * kHour, school_week());
+  auto events = school_week();
+  auto sent = simulate(generator, 0, 20'000, [&](std::uint64_t ms) {
+    if (ms % 50 == 0) {
+      events[0].title = "改 " + std::to_string(ms);  // the running lesson changes every 50 ms
+      generator.set_events(events);
+    }
+  });
+  std::uint64_t bits = 0;
+  for (const Sent& s : sent) bits += section_packet_count(s.section.size()) * 188 * 8;
+  EXPECT_LE(bits / 20, generator.max_bitrate_bps());
+  expect_repetition_within_limits(sent, 0, 20'000);
+  expect_minimum_gap(sent, cetv_config().muxrate_bps);
 }
 
 TEST(SiGenerator, ScheduleCapShortensTheHorizonInsteadOfTheRepetition) {

@@ -63,8 +63,8 @@ std::vector<Bytes> seed_sections() {
   seeds.push_back(sdt.encode()[0]);
   Nit nit;
   nit.network_descriptors = {NetworkNameDescriptor{DvbText{{'n'}}}};
-  nit.transport_streams.push_back({1, 2, {SatelliteDeliverySystemDescriptor{},
-                                          ServiceListDescriptor{{{1, 0x16}}}}});
+  nit.transport_streams.push_back(
+      {1, 2, {SatelliteDeliverySystemDescriptor{}, ServiceListDescriptor{{{1, 0x16}}}}});
   seeds.push_back(nit.encode()[0]);
   Eit eit;
   Eit::Event event;
@@ -85,7 +85,8 @@ std::vector<Bytes> seed_sections() {
 void fix_crc(Bytes& section) {
   if (section.size() < 8) return;
   std::uint32_t crc = crc32_mpeg2(ByteView(section).first(section.size() - 4));
-  for (int i = 0; i < 4; ++i) section[section.size() - 4 + i] = static_cast<std::uint8_t>(crc >> (24 - 8 * i));
+  for (int i = 0; i < 4; ++i)
+    section[section.size() - 4 + i] = static_cast<std::uint8_t>(crc >> (24 - 8 * i));
 }
 
 void decode_with_every_decoder(const Bytes& bytes) {
@@ -114,7 +115,8 @@ TEST(TableDecoders, SurviveRandomCorruptionWithValidCrc) {
     for (int round = 0; round < 3000; ++round) {
       Bytes bytes = seed;
       int flips = 1 + static_cast<int>(rng() % 4);
-      for (int i = 0; i < flips; ++i) bytes[rng() % bytes.size()] = static_cast<std::uint8_t>(rng());
+      for (int i = 0; i < flips; ++i)
+        bytes[rng() % bytes.size()] = static_cast<std::uint8_t>(rng());
       if (round % 3 == 0) bytes.resize(rng() % (bytes.size() + 1));
       if (round % 2 == 0) fix_crc(bytes);  // reach the body parsers, not just the CRC check
       ASSERT_NO_THROW(decode_with_every_decoder(bytes));

@@ -7,7 +7,9 @@
 namespace skyclass::mux {
 namespace {
 
-Bytes bytes_of(std::string_view s) { return Bytes(s.begin(), s.end()); }
+Bytes bytes_of(std::string_view s) {
+  return Bytes(s.begin(), s.end());
+}
 
 Bytes encoded(std::string_view utf8, TextEncoding encoding, std::size_t max_bytes = kNoByteLimit) {
   auto result = encode_dvb_text(utf8, encoding, max_bytes);
@@ -120,8 +122,8 @@ TEST(DvbTextDecode, Iso8859ViaOneByteSelectors) {
 
 TEST(DvbTextDecode, Iso8859ViaThreeByteSelector) {
   EXPECT_EQ(decode_dvb_text(Bytes{0x10, 0x00, 0x01, 'a', 0xE9}), "aé");  // 8859-1
-  EXPECT_EQ(decode_dvb_text(Bytes{0x10, 0x00, 0x02, 0xA3}), "Ł");       // 8859-2
-  EXPECT_EQ(decode_dvb_text(Bytes{0x10, 0x00, 0x0F, 0xA4}), "€");       // 8859-15
+  EXPECT_EQ(decode_dvb_text(Bytes{0x10, 0x00, 0x02, 0xA3}), "Ł");        // 8859-2
+  EXPECT_EQ(decode_dvb_text(Bytes{0x10, 0x00, 0x0F, 0xA4}), "€");        // 8859-15
   EXPECT_EQ(decode_dvb_text(Bytes{0x10, 0x00}), "\uFFFD");
   EXPECT_EQ(decode_dvb_text(Bytes{0x10, 0x01, 0x02, 'x'}), "\uFFFDx");
 }

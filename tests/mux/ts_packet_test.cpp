@@ -145,9 +145,8 @@ TEST(TsPacket, ReaderRejectsIllegalAdaptationFieldLengths) {
   p[3] = (p[3] & 0xCF) | 0x20;  // adaptation only: exactly 183
   for (int length = 0; length <= 255; ++length) {
     p[4] = static_cast<std::uint8_t>(length);
-    const TsParseStatus expected = length == 183
-                                       ? TsParseStatus::ok
-                                       : TsParseStatus::adaptation_field_length_out_of_range;
+    const TsParseStatus expected =
+        length == 183 ? TsParseStatus::ok : TsParseStatus::adaptation_field_length_out_of_range;
     EXPECT_EQ(try_parse_ts_packet(p, view), expected) << length;
   }
   EXPECT_THROW(
@@ -218,9 +217,9 @@ TEST(TsPacket, ContinuityCountersSkipPacketsWithoutPayload) {
   EXPECT_EQ(cc.next(0x100, true), 0);
   EXPECT_EQ(cc.next(0x100, false), 0);  // adaptation only repeats the counter
   EXPECT_EQ(cc.next(0x100, true), 1);
-  EXPECT_EQ(cc.next(0x101, true), 0);   // per PID
+  EXPECT_EQ(cc.next(0x101, true), 0);  // per PID
   for (int i = 2; i < 16; ++i) cc.next(0x100, true);
-  EXPECT_EQ(cc.next(0x100, true), 0);   // modulo 16
+  EXPECT_EQ(cc.next(0x100, true), 0);  // modulo 16
 }
 
 }  // namespace

@@ -83,10 +83,11 @@ TEST(Tstd, MainBufferCountsFromTheFirstByteOfThePacket) {
   // A frame leaves at DTS 1000 while a packet arrives over [900, 1100]: its bytes may reach the
   // main buffer before 1000, so the frame still counts for this packet.
   TstdModel m(tstd_params_mpeg_audio());
-  m.add_access_unit(1000, 3400);
+  m.add_access_unit(1000, 3420);
   m.add_access_unit(1'000'000, 1000);
-  for (std::uint64_t in = 0; in < 3400; in += 170) ASSERT_EQ(m.enter(0, 0, 0, 170), TstdResult::ok);
-  EXPECT_FALSE(m.may_enter(900, 1100, 188, 184));  // 3400 + 184 > 3584
+  for (int i = 0; i < 18; ++i) ASSERT_EQ(m.enter(0, 0, 0, 190), TstdResult::ok);
+  EXPECT_EQ(m.b_level_bytes(), 3420u);
+  EXPECT_FALSE(m.may_enter(900, 1100, 188, 184));  // 3420 + 184 > 3584
   EXPECT_TRUE(m.may_enter(1000, 1200, 188, 184));  // the frame is gone by the first byte
   EXPECT_EQ(m.enter(900, 1100, 188, 184), TstdResult::b_overflow);
 }
