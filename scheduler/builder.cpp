@@ -233,17 +233,22 @@ void ScheduleBuilder::fill_gap(Playlist& p, std::int64_t start, std::int64_t end
                    ident_->duration_ms <= end - start;
   std::int64_t fill_end = put_ident ? end - ident_->duration_ms : end;
   if (fill_end > start) push_fillers(p, start, fill_end, rotation);
-  if (!put_ident) return;
+  if (put_ident) p.items.push_back(clip_item(*ident_, ItemKind::ident, fill_end, ident_->duration_ms));
+}
+
+PlaylistItem ScheduleBuilder::clip_item(const Clip& clip, ItemKind kind, std::int64_t start_utc,
+                                        std::int64_t duration_ms) const {
   PlaylistItem item;
-  item.start_utc_ms = fill_end;
-  item.duration_ms = ident_->duration_ms;
-  item.kind = ItemKind::ident;
-  item.title = ident_->title;
-  item.media = ident_->media;
-  item.out_ms = item.duration_ms;
-  item.content_id = content_id_for(config_.crid_authority, ident_->media);
-  item.media_facts = ident_->facts;
-  p.items.push_back(std::move(item));
+  item.start_utc_ms = start_utc;
+  item.duration_ms = duration_ms;
+  item.kind = kind;
+  item.title = clip.title;
+  item.media = clip.media;
+  item.out_ms = duration_ms;
+  item.loop = duration_ms > clip.duration_ms;
+  item.content_id = content_id_for(config_.crid_authority, clip.media);
+  item.media_facts = clip.facts;
+  return item;
 }
 
 // Fillers in rotation order, each whole where it fits; the first that fits (or loops) is taken
@@ -262,20 +267,10 @@ void ScheduleBuilder::push_fillers(Playlist& p, std::int64_t start, std::int64_t
       }
     }
     if (!chosen) chosen = &fillers_[rotation++ % fillers_.size()];
-    PlaylistItem item;
-    item.start_utc_ms = start;
-    item.duration_ms = std::min(chosen->loop ? config_.max_loop_ms / frame_ms_ * frame_ms_
-                                             : chosen->duration_ms,
-                                remaining);
-    item.loop = chosen->loop && item.duration_ms > chosen->duration_ms;
-    item.kind = ItemKind::filler;
-    item.title = chosen->title;
-    item.media = chosen->media;
-    item.out_ms = item.duration_ms;
-    item.content_id = content_id_for(config_.crid_authority, chosen->media);
-    item.media_facts = chosen->facts;
-    p.items.push_back(std::move(item));
-    start += item.duration_ms;
+    std::int64_t longest = chosen->loop ? frames_floor(config_.max_loop_ms) : chosen->duration_ms;
+    std::int64_t duration_ms = std::min(longest, remaining);
+    p.items.push_back(clip_item(*chosen, ItemKind::filler, start, duration_ms));
+    start += duration_ms;
   }
 }
 

@@ -75,6 +75,9 @@ class ScheduleBuilder {
   void push_fillers(Playlist& p, std::int64_t start_utc, std::int64_t end_utc,
                     std::size_t& rotation);
   void push_slate(Playlist& p, std::int64_t start_utc, std::int64_t end_utc);
+  // A whole or trimmed clip (or a looped one, when `duration_ms` is longer than the clip).
+  PlaylistItem clip_item(const Clip& clip, ItemKind kind, std::int64_t start_utc,
+                         std::int64_t duration_ms) const;
   void assign_event_ids(Playlist& p, bool starts_with_continuation);
   Clip load_clip(const std::string& entry, const char* key);
   std::int64_t frames_floor(std::int64_t ms) const { return ms / frame_ms_ * frame_ms_; }
