@@ -1,3 +1,0 @@
-namespace skyclass::mux {
-const char* version() { return "0.1.0"; }
-}
