@@ -1,5 +1,7 @@
 #include "mux/tables/eit.hpp"
 
+#include <algorithm>
+
 #include <stdexcept>
 
 #include "mux/dvb_time.hpp"
@@ -134,16 +136,49 @@ Result<Eit> Eit::decode(ByteView bytes) {
   return eit;
 }
 
+// EIT sections come in segments of eight (EN 300 468 5.2.4, TS 101 211 4.1.4): segment k holds
+// sections 8k..segment_last_section_number, and every segment up to last_section_number is sent,
+// so a complete table has gaps between segments but none inside one.
 Result<Eit> Eit::decode(const std::vector<Bytes>& sections) {
-  auto set = detail::decode_section_set<Eit>(sections, "EIT");
-  if (!set) return set.take_error();
-  Eit eit = set->front();
-  eit.events.clear();
-  for (const Eit& part : set.value()) {
-    eit.events.insert(eit.events.end(), part.events.begin(), part.events.end());
+  std::vector<Eit> parts;
+  for (const Bytes& section : sections) {
+    auto one = Eit::decode(section);
+    if (!one) return one.take_error();
+    parts.push_back(std::move(one).value());
   }
-  eit.last_section_number = set->back().last_section_number;
-  eit.segment_last_section_number = set->back().segment_last_section_number;
+  if (parts.empty()) return make_error("EIT: no sections");
+  std::sort(parts.begin(), parts.end(),
+            [](const Eit& a, const Eit& b) { return a.section_number < b.section_number; });
+  const Eit& first = parts.front();
+  std::size_t next = 0;  // index into parts
+  for (unsigned segment_start = 0; segment_start <= first.last_section_number; segment_start += 8) {
+    if (next >= parts.size() || parts[next].section_number != segment_start)
+      return make_error("EIT table 0x{:02X}: segment starting at section {} is missing",
+                        first.table_id, segment_start);
+    unsigned segment_last = parts[next].segment_last_section_number;
+    if (segment_last < segment_start || segment_last > segment_start + 7)
+      return make_error("EIT table 0x{:02X}: section {} has segment_last_section_number {} outside its segment",
+                        first.table_id, segment_start, segment_last);
+    for (unsigned number = segment_start; number <= segment_last; ++number, ++next) {
+      if (next >= parts.size() || parts[next].section_number != number)
+        return make_error("EIT table 0x{:02X}: section {} of the segment {}..{} is missing",
+                          first.table_id, number, segment_start, segment_last);
+      const Eit& part = parts[next];
+      if (part.table_id != first.table_id || part.version_number != first.version_number ||
+          part.last_section_number != first.last_section_number || part.service_id != first.service_id)
+        return make_error("EIT table 0x{:02X}: section {} (version {}, last {}) does not belong "
+                          "with section 0 (version {}, last {})",
+                          first.table_id, number, part.version_number, part.last_section_number,
+                          first.version_number, first.last_section_number);
+    }
+  }
+  if (next != parts.size())
+    return make_error("EIT table 0x{:02X}: section {} is past last_section_number {} or repeated",
+                      first.table_id, parts[next].section_number, first.last_section_number);
+  Eit eit = first;
+  eit.events.clear();
+  for (const Eit& part : parts) eit.events.insert(eit.events.end(), part.events.begin(), part.events.end());
+  eit.segment_last_section_number = parts.back().segment_last_section_number;
   return eit;
 }
 

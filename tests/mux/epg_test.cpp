@@ -381,5 +381,48 @@ TEST(EpgTables, PacketCapDropsFarthestDays) {
   EXPECT_EQ(minimal.table_0x50.size() + minimal.table_0x51.size(), 64u);
 }
 
+// A whole schedule table has gaps between its segments (0, 8, 16, ...); decoding the set must
+// accept it, and refuse one with a missing segment or a missing section inside a segment.
+TEST(EpgSchedule, WholeSegmentedTableDecodesAsOneSet) {
+  std::vector<EpgEvent> events;
+  for (int i = 0; i < 40; ++i) events.push_back(lesson(std::uint16_t(100 + i), kMonday + i * 2 * kHour, kHour));
+  auto table = build_schedule_table(kIds, events, kMonday, 0x50, 3, 8);
+  std::vector<Bytes> sections;
+  for (const Eit& eit : table) sections.push_back(eit.encode_section());
+  ASSERT_GT(sections.size(), 8u);
+  auto merged = Eit::decode(sections);
+  ASSERT_TRUE(merged.ok()) << merged.error();
+  std::size_t in_days = 0;
+  for (const auto& e : events) in_days += e.start_utc_s < kMonday + 4 * kDay;  // 0x50 covers days 0-3
+  EXPECT_EQ(merged.value().events.size(), in_days);
+
+  std::vector<Bytes> without_segment_one;
+  for (const Bytes& b : sections) {
+    auto one = Eit::decode(b);
+    if (one.value().section_number / 8 != 1) without_segment_one.push_back(b);
+  }
+  auto missing = Eit::decode(without_segment_one);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().find("segment starting at section 8 is missing"), std::string::npos) << missing.error();
+}
+
+TEST(EpgSchedule, SectionMissingInsideASegmentIsRefused) {
+  std::vector<EpgEvent> events;
+  // Enough long titles on day 0 that its first segment needs several sections.
+  for (int i = 0; i < 60; ++i)
+    events.push_back(lesson(std::uint16_t(i + 1), kMonday + i * 120, 120, std::string(200, 'x')));
+  auto table = build_schedule_table(kIds, events, kMonday, 0x50, 0, 8);
+  std::vector<Bytes> sections;
+  for (const Eit& eit : table) sections.push_back(eit.encode_section());
+  ASSERT_TRUE(Eit::decode(sections).ok());
+  std::vector<Bytes> holed;
+  for (const Bytes& b : sections)
+    if (Eit::decode(b).value().section_number != 1) holed.push_back(b);
+  ASSERT_EQ(holed.size() + 1, sections.size()) << "the first segment has a section 1";
+  auto result = Eit::decode(holed);
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().find("section 1 of the segment 0..") , std::string::npos) << result.error();
+}
+
 }  // namespace
 }  // namespace skyclass::mux
