@@ -1,5 +1,5 @@
 #pragma once
-// RAII owners for the libav* objects the sample generator uses, so no av_*_free is left to chance,
+// RAII owners the sample generator needs beyond headend/av_raii.hpp (filter graph, dictionary),
 // and one error helper that turns an AVERROR into a message naming the file being written.
 #include <filesystem>
 #include <memory>
@@ -8,6 +8,8 @@
 #include <string_view>
 
 #include <fmt/format.h>
+
+#include "headend/av_raii.hpp"
 
 extern "C" {
 #include <libavcodec/avcodec.h>
@@ -20,31 +22,16 @@ extern "C" {
 
 namespace skyclass::tools::av {
 
-// An output AVFormatContext: closes its AVIOContext (if the muxer owns a file) before freeing.
-struct OutputFormatDeleter {
-  void operator()(AVFormatContext* ctx) const noexcept {
-    if (!ctx) return;
-    if (ctx->pb && ctx->oformat && !(ctx->oformat->flags & AVFMT_NOFILE)) avio_closep(&ctx->pb);
-    avformat_free_context(ctx);
-  }
-};
-struct CodecContextDeleter {
-  void operator()(AVCodecContext* ctx) const noexcept { avcodec_free_context(&ctx); }
-};
-struct FrameDeleter {
-  void operator()(AVFrame* frame) const noexcept { av_frame_free(&frame); }
-};
-struct PacketDeleter {
-  void operator()(AVPacket* packet) const noexcept { av_packet_free(&packet); }
-};
+// The owners shared with the headend (one definition of each deleter in the project).
+using headend::av::CodecContextPtr;
+using headend::av::FramePtr;
+using headend::av::OutputFormatPtr;
+using headend::av::PacketPtr;
+
 struct FilterGraphDeleter {
   void operator()(AVFilterGraph* graph) const noexcept { avfilter_graph_free(&graph); }
 };
 
-using OutputFormatPtr = std::unique_ptr<AVFormatContext, OutputFormatDeleter>;
-using CodecContextPtr = std::unique_ptr<AVCodecContext, CodecContextDeleter>;
-using FramePtr = std::unique_ptr<AVFrame, FrameDeleter>;
-using PacketPtr = std::unique_ptr<AVPacket, PacketDeleter>;
 using FilterGraphPtr = std::unique_ptr<AVFilterGraph, FilterGraphDeleter>;
 
 // An AVDictionary owned by value; `slot()` hands its address to the libav calls that fill or
