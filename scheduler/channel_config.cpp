@@ -140,6 +140,8 @@ void add_media_sections(po::options_description& all, ChannelConfig& c) {
     ("video.level", po::value(&v.level)->default_value(v.level), "H.264 level")
     ("video.bitrate_bps", po::value(&v.bitrate_bps)->default_value(v.bitrate_bps), "H.264 CBR bit rate")
     ("video.gop_ms", po::value(&v.gop_ms)->default_value(v.gop_ms), "longest closed GOP")
+    ("video.preset", checked("video.preset", v.preset, one_of(v.preset, {"ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow"})), "libx264 preset of the headend's encoder (speed against quality)")
+    ("video.threads", po::value(&v.threads)->default_value(v.threads), "libx264 threads (0: one per core)")
     ("audio.codec", checked("audio.codec", a.codec, one_of(a.codec, {"mp2", "aac"})), "mp2 (MPEG-1 Layer II) or aac (AAC-LC ADTS)")
     ("audio.sample_rate", po::value(&a.sample_rate)->default_value(a.sample_rate), "sample rate in Hz")
     ("audio.channels", po::value(&a.channels)->default_value(a.channels), "channel count")

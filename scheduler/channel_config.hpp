@@ -29,6 +29,8 @@ struct VideoProfile {
   std::string level = "3.0";
   std::uint32_t bitrate_bps = 1'800'000;
   int gop_ms = 1000;
+  std::string preset = "veryfast";  // libx264 preset of the headend's encoder
+  int threads = 0;                  // libx264 threads, 0: libx264 decides (one per core)
 };
 
 struct AudioProfile {
