@@ -26,8 +26,9 @@ struct EncoderSettings {
   int fps = 25;
   std::string profile = "main";  // main|high
   int level_idc = 30;
-  std::uint32_t video_bitrate_bps = 1'800'000;
-  int gop_frames = 25;  // longest GOP, in frames
+  std::uint32_t video_bitrate_bps = 1'800'000;      // a whole number of kbit/s (libx264's unit)
+  std::uint32_t video_vbv_buffer_bits = 1'800'000;  // HRD CPB size: one second of the bit rate
+  int gop_frames = 25;  // longest GOP, in frames (floor of gop_ms at fps)
   std::string preset = "veryfast";
   int threads = 0;  // 0: libx264 decides
   // audio
@@ -39,6 +40,19 @@ struct EncoderSettings {
   // encoder cannot take.
   static EncoderSettings from(const scheduler::ChannelConfig& config);
 };
+
+// The libx264 options (x264 --fullhelp names, "key=value:...") that VideoEncoder passes as
+// libavcodec's x264-params. For the defaults:
+//   keyint=25:open-gop=0:aud=1:repeat-headers=1:annexb=1:nal-hrd=cbr:bitrate=1800:
+//   vbv-maxrate=1800:vbv-bufsize=1800:level=3.0:sar=64/45:threads=0
+// (the preset's own choices, B-frames and scenecut included, stay as the preset sets them).
+std::string x264_params(const EncoderSettings& settings);
+
+// The `ffmpeg` output options that give libx264 exactly VideoEncoder's settings, for benchmarks
+// that compare against the ffmpeg CLI: -c:v libx264 -pix_fmt yuv420p -preset -profile:v
+// -forced-idr -b:v -maxrate -bufsize -aspect -x264-params. The bit rate, VBV and aspect must be
+// given outside x264-params too: libavcodec re-applies its own fields to libx264 on every picture.
+std::vector<std::string> ffmpeg_video_options(const EncoderSettings& settings);
 
 // One encoded access unit, ready for mux::Multiplexer::push (90 kHz timestamps on the run's
 // timeline: picture 0 / sample 0 of the run is PTS 0; DTS may be below PTS with B-frames).
@@ -79,14 +93,17 @@ class AudioEncoder {
   AudioEncoder& operator=(const AudioEncoder&) = delete;
 
   // Takes any number of interleaved S16 samples (house rate and channels) and appends every
-  // whole codec frame (1152 samples for MP2, 1024 for AAC) now complete.
+  // whole codec frame (1152 samples for MP2, 1024 for AAC) now complete. A frame's PTS is the
+  // run's number of its first input sample x 90000 / rate (MP2 frame k: k x 2160 at 48 kHz).
+  // AAC starts with one extra frame, the encoder's priming (its 1024-sample delay), at PTS
+  // -1024 samples (libavcodec's own timestamp for it): decoding from it gives sample 0 at PTS 0.
   void encode(const AVFrame& sound, std::vector<EncodedUnit>& out);
   // Pads the last partial frame with silence and drains the encoder.
   void flush(std::vector<EncodedUnit>& out);
 
   mux::StreamKind kind() const;         // mpeg_audio or aac_adts
   std::uint8_t stream_type() const;     // 0x03 (MPEG-1 audio at 32/44.1/48 kHz), 0x04, or 0x0F
-  std::int64_t samples_in() const;      // samples taken so far
+  std::int64_t samples_in() const;      // samples taken so far (flush's padding excluded)
 
  private:
   struct Impl;

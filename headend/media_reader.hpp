@@ -71,6 +71,8 @@ struct MediaReaderStats {
   std::uint64_t pictures_repeated = 0;  // source pictures shown in more than one period
   std::uint64_t pictures_dropped = 0;   // source pictures shown in no period
   std::uint64_t loops = 0;              // times the media restarted from its beginning
+  std::uint64_t pictures_decoded = 0;   // source pictures decoded, those before in_ms included
+                                        // (what the seek cost)
 };
 
 class MediaReader {

@@ -1,6 +1,7 @@
 #include "mux/multiplexer.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -101,6 +102,18 @@ void check_config(const MultiplexerConfig& c) {
   }
 }
 
+const MultiplexerConfig& checked(const MultiplexerConfig& c) {
+  check_config(c);
+  return c;
+}
+
+// write_null_packet's bytes, copied for runs of null packets.
+const std::array<std::uint8_t, kTsPacketSize> kNullPacket = [] {
+  std::array<std::uint8_t, kTsPacketSize> packet{};
+  write_null_packet(packet);
+  return packet;
+}();
+
 std::int64_t ceil_div(std::int64_t a, std::int64_t b) {
   return a / b + (a % b != 0);
 }
@@ -124,9 +137,15 @@ struct Multiplexer::Impl {
     std::int64_t end_27mhz = 0;
     std::uint64_t pcr_27mhz = 0;  // unwrapped
   };
+  // The next packet of a stream: what its adaptation field carries and how much payload fits.
   struct EsPlan {
-    AdaptationField af;
+    bool random_access = false;
+    bool pcr = false;
     std::size_t payload_bytes = 0;
+  };
+  struct Pick {
+    Stream* stream = nullptr;
+    EsPlan plan;
   };
 
   Impl(const MultiplexerConfig& c, SiSource* si);
@@ -139,15 +158,16 @@ struct Multiplexer::Impl {
   void update_horizon();
 
   // pull
-  Slot slot(std::uint64_t index) const;
-  void write_slot(std::span<std::uint8_t, kTsPacketSize> out);
+  Slot slot() const;  // the slot of packet_index
+  bool write_slot(const Slot& now, std::span<std::uint8_t, kTsPacketSize> out);
+  std::size_t write_null_run(const Slot& null_slot, std::span<std::uint8_t> out);
   void check_deadlines(const Slot& slot);
   bool pcr_due() const;
   void write_pcr_slot(const Slot& slot, std::span<std::uint8_t, kTsPacketSize> out);
   bool write_si_packet(const Slot& slot, std::span<std::uint8_t, kTsPacketSize> out);
-  Stream* pick_stream(const Slot& slot);
+  Pick pick_stream(const Slot& slot);
   bool released(const Stream& s, const Slot& slot) const;
-  EsPlan plan_es_packet(const Stream& s, const Slot& slot, bool pcr_due) const;
+  EsPlan plan_es_packet(const Stream& s, bool pcr_due) const;
   bool may_send(const Stream& s, const Slot& slot, const EsPlan& plan) const;
   void write_es_packet(Stream& s, const Slot& slot, const EsPlan& plan,
                        std::span<std::uint8_t, kTsPacketSize> out);
@@ -160,6 +180,7 @@ struct Multiplexer::Impl {
   std::vector<Stream> streams;
   ContinuityCounters cc;
   std::uint64_t packet_index = 0;
+  PacketClock clock;  // times of packet_index
   bool pcr_sent = false;
   std::uint64_t last_pcr_27mhz = 0;
   // Timeline mapping (see multiplexer.hpp).
@@ -168,7 +189,7 @@ struct Multiplexer::Impl {
   std::int64_t latest_offset_90k = 0;
   std::int64_t horizon_27mhz = kNever;  // slots starting before this are decided
   // PSI/SI section being packetised.
-  std::vector<std::uint8_t> si_section;
+  std::span<const std::uint8_t> si_section;  // the source keeps it until it is out
   std::uint16_t si_pid = 0;
   std::size_t si_sent = 0;
   bool si_active = false;
@@ -177,8 +198,7 @@ struct Multiplexer::Impl {
 };
 
 Multiplexer::Impl::Impl(const MultiplexerConfig& c, SiSource* si_source)
-    : config(c), si(si_source) {
-  check_config(config);
+    : config(checked(c)), si(si_source), clock(config.muxrate_bps) {
   required_bps = Multiplexer::required_bitrate_bps(config, si);
   if (required_bps > config.muxrate_bps) {
     std::string parts;
@@ -204,7 +224,6 @@ Multiplexer::Impl::Impl(const MultiplexerConfig& c, SiSource* si_source)
                               config.audio_pes_max_payload_bytes};
     streams.push_back(Stream{es, PesPacketiser(pes), TstdModel(params)});
   }
-  si_section.reserve(kMaxSectionSize);
 }
 
 // ---- push ------------------------------------------------------------------------------------
@@ -255,7 +274,7 @@ void Multiplexer::Impl::validate(const Stream& s, const AccessUnit& au, std::int
     throw MuxError(fmt::format("{}: {} bytes can never fit the T-STD buffer of {} bytes", where(),
                                au.data.size(), s.tstd.params().b_size_bytes));
   }
-  const Slot now = slot(packet_index);
+  const Slot now = slot();
   const auto send_time = static_cast<std::int64_t>(byte_time_27mhz(b_bytes, config.muxrate_bps));
   if (out_dts * kTicks < now.start_27mhz + send_time) {
     throw MuxError(
@@ -305,14 +324,12 @@ void Multiplexer::Impl::update_horizon() {
 
 // ---- pull ------------------------------------------------------------------------------------
 
-Multiplexer::Impl::Slot Multiplexer::Impl::slot(std::uint64_t index) const {
+Multiplexer::Impl::Slot Multiplexer::Impl::slot() const {
   const auto start = static_cast<std::int64_t>(config.start_pcr_27mhz);
   Slot s;
-  s.start_27mhz =
-      start + static_cast<std::int64_t>(byte_time_27mhz(index * kTsPacketSize, config.muxrate_bps));
-  s.end_27mhz = start + static_cast<std::int64_t>(
-                            byte_time_27mhz((index + 1) * kTsPacketSize, config.muxrate_bps));
-  s.pcr_27mhz = packet_pcr_27mhz(index, config.muxrate_bps, config.start_pcr_27mhz);
+  s.start_27mhz = start + static_cast<std::int64_t>(clock.start_27mhz());
+  s.end_27mhz = start + static_cast<std::int64_t>(clock.end_27mhz());
+  s.pcr_27mhz = config.start_pcr_27mhz + clock.pcr_27mhz();
   return s;
 }
 
@@ -323,19 +340,80 @@ bool Multiplexer::Impl::finished() const {
   });
 }
 
-void Multiplexer::Impl::write_slot(std::span<std::uint8_t, kTsPacketSize> out) {
-  const Slot now = slot(packet_index);
+// Writes the slot of packet_index; returns true for a null packet.
+bool Multiplexer::Impl::write_slot(const Slot& now, std::span<std::uint8_t, kTsPacketSize> out) {
   check_deadlines(now);
+  bool null = false;
   if (pcr_due()) {
     write_pcr_slot(now, out);
   } else if (!write_si_packet(now, out)) {
-    if (Stream* s = pick_stream(now)) {
-      write_es_packet(*s, now, plan_es_packet(*s, now, false), out);
+    if (const Pick pick = pick_stream(now); pick.stream != nullptr) {
+      write_es_packet(*pick.stream, now, pick.plan, out);
     } else {
       write_null_packet(out);
+      null = true;
     }
   }
   ++packet_index;
+  clock.advance();
+  return null;
+}
+
+// After `null_slot`: the following slots that write_slot would also fill with null packets,
+// written at once. Nothing changes until one of these, so each ends the run:
+//  - a PCR becomes due;
+//  - the SI source's quiet time ends;
+//  - the DTS of an access unit not all in its T-STD (check_deadlines reports the underflow);
+//  - the front PES of a stream is released; or, for a released stream the T-STD refused in
+//    null_slot, TB has room (if TB refused) or else an access unit leaves its main buffer;
+//  - the horizon of decided slots, or the end of `out`.
+// Complete access units that leave meanwhile change nothing else: the next check_deadlines
+// removes them, with the same result as slot by slot.
+std::size_t Multiplexer::Impl::write_null_run(const Slot& null_slot, std::span<std::uint8_t> out) {
+  if (!pcr_sent || out.size() < kTsPacketSize) return 0;
+  const auto origin = static_cast<std::int64_t>(config.start_pcr_27mhz);
+  std::int64_t start_limit = horizon_27mhz;  // stop at the first slot starting at or after this
+  std::int64_t end_limit = kForever;         // ... or ending at or after this
+  if (si != nullptr) {
+    const std::uint64_t quiet = si->quiet_until_27mhz();
+    if (quiet < static_cast<std::uint64_t>(kForever - origin)) {
+      start_limit = std::min(start_limit, origin + static_cast<std::int64_t>(quiet));
+    }
+  }
+  for (const Stream& s : streams) {
+    start_limit = std::min(start_limit, s.tstd.next_incomplete_dts_27mhz());
+    if (s.packetiser.closed_packets() == 0) continue;
+    if (!released(s, null_slot)) {
+      const std::int64_t ready_90k = s.packetiser.front().ready_dts_90k - config.mux_delay_90k;
+      start_limit = std::min(start_limit, ready_90k * kTicks);
+      continue;
+    }
+    const std::int64_t tb_room = s.tstd.tb_room_27mhz(kTsPacketSize);
+    if (tb_room > null_slot.end_27mhz) {
+      end_limit = std::min(end_limit, tb_room);
+    } else {
+      start_limit = std::min(start_limit, s.tstd.next_removal_27mhz());
+    }
+  }
+  const std::uint64_t pcr_limit =
+      last_pcr_27mhz + static_cast<std::uint64_t>(config.pcr_interval_27mhz);
+  std::size_t packets = 0;
+  const std::size_t room = out.size() / kTsPacketSize;
+  PacketClock run = clock;  // stepped in registers
+  while (packets < room && origin + static_cast<std::int64_t>(run.start_27mhz()) < start_limit &&
+         origin + static_cast<std::int64_t>(run.end_27mhz()) < end_limit &&
+         config.start_pcr_27mhz + run.next_pcr_27mhz() <= pcr_limit) {
+    ++packets;
+    run.advance();
+  }
+  clock = run;
+  packet_index += packets;
+  // write_null_packet's bytes: all stuffing, then each packet's 4-byte header.
+  std::memset(out.data(), kStuffingByte, packets * kTsPacketSize);
+  for (std::size_t i = 0; i < packets; ++i) {
+    std::memcpy(out.data() + i * kTsPacketSize, kNullPacket.data(), kTsHeaderSize);
+  }
+  return packets * kTsPacketSize;
 }
 
 void Multiplexer::Impl::check_deadlines(const Slot& now) {
@@ -347,8 +425,7 @@ void Multiplexer::Impl::check_deadlines(const Slot& now) {
 // Due when waiting one more packet would stretch the interval past the configured one.
 bool Multiplexer::Impl::pcr_due() const {
   if (!pcr_sent) return true;
-  const std::uint64_t next_pcr =
-      packet_pcr_27mhz(packet_index + 1, config.muxrate_bps, config.start_pcr_27mhz);
+  const std::uint64_t next_pcr = config.start_pcr_27mhz + clock.next_pcr_27mhz();
   return next_pcr - last_pcr_27mhz > static_cast<std::uint64_t>(config.pcr_interval_27mhz);
 }
 
@@ -357,7 +434,7 @@ void Multiplexer::Impl::write_pcr_slot(const Slot& now,
   for (auto& s : streams) {
     if (s.config.pid != config.pcr_pid) continue;
     if (s.packetiser.closed_packets() > 0 && released(s, now)) {
-      const EsPlan plan = plan_es_packet(s, now, true);
+      const EsPlan plan = plan_es_packet(s, true);
       if (may_send(s, now, plan)) {
         write_es_packet(s, now, plan, out);
         return;
@@ -381,6 +458,7 @@ bool Multiplexer::Impl::write_si_packet(const Slot& now,
   if (!si_active) {
     if (si == nullptr) return false;
     const auto since_start = static_cast<std::uint64_t>(now.start_27mhz) - config.start_pcr_27mhz;
+    if (since_start < si->quiet_until_27mhz()) return false;
     const std::optional<SectionOnPid> due = si->next_due(since_start);
     if (!due) return false;
     const bool taken_pid =
@@ -393,7 +471,7 @@ bool Multiplexer::Impl::write_si_packet(const Slot& now,
           "that is not the null, PCR or an elementary stream PID",
           due->section.size(), due->pid, kMaxSectionSize));
     }
-    si_section.assign(due->section.begin(), due->section.end());
+    si_section = due->section;
     si_pid = due->pid;
     si_sent = 0;
     si_active = true;
@@ -420,17 +498,15 @@ bool Multiplexer::Impl::released(const Stream& s, const Slot& now) const {
   return ready_90k * kTicks <= now.start_27mhz;
 }
 
-Multiplexer::Impl::EsPlan Multiplexer::Impl::plan_es_packet(const Stream& s, const Slot& now,
-                                                            bool pcr_due) const {
+Multiplexer::Impl::EsPlan Multiplexer::Impl::plan_es_packet(const Stream& s, bool pcr_due) const {
   const PesPacketInfo& front = s.packetiser.front();
   EsPlan plan;
-  const bool starts_pes = s.sent_in_front == 0;
-  plan.af.random_access_indicator = starts_pes && front.random_access;
+  plan.random_access = s.sent_in_front == 0 && front.random_access;
   // ETSI TS 101 154: a random access point on the PCR PID also carries a PCR.
-  if (s.config.pid == config.pcr_pid && (pcr_due || plan.af.random_access_indicator)) {
-    plan.af.pcr = Pcr::from_27mhz(now.pcr_27mhz);
-  }
-  plan.payload_bytes = std::min(front.size - s.sent_in_front, ts_payload_capacity(plan.af));
+  plan.pcr = s.config.pid == config.pcr_pid && (pcr_due || plan.random_access);
+  // ts_payload_capacity() of that adaptation field: length and flags bytes, and the PCR.
+  const std::size_t af_bytes = plan.random_access || plan.pcr ? 2 + (plan.pcr ? 6 : 0) : 0;
+  plan.payload_bytes = std::min(front.size - s.sent_in_front, kTsMaxPayloadSize - af_bytes);
   return plan;
 }
 
@@ -439,14 +515,16 @@ bool Multiplexer::Impl::may_send(const Stream& s, const Slot& now, const EsPlan&
 }
 
 // Earliest deadline first among the streams whose next packet is released and fits the T-STD.
-Multiplexer::Impl::Stream* Multiplexer::Impl::pick_stream(const Slot& now) {
-  Stream* best = nullptr;
+Multiplexer::Impl::Pick Multiplexer::Impl::pick_stream(const Slot& now) {
+  Pick best;
   for (auto& s : streams) {
     if (s.packetiser.closed_packets() == 0 || !released(s, now)) continue;
-    if (best != nullptr && s.packetiser.front().dts_90k >= best->packetiser.front().dts_90k) {
+    if (best.stream != nullptr &&
+        s.packetiser.front().dts_90k >= best.stream->packetiser.front().dts_90k) {
       continue;
     }
-    if (may_send(s, now, plan_es_packet(s, now, false))) best = &s;
+    const EsPlan plan = plan_es_packet(s, false);
+    if (may_send(s, now, plan)) best = Pick{&s, plan};
   }
   return best;
 }
@@ -457,9 +535,23 @@ void Multiplexer::Impl::write_es_packet(Stream& s, const Slot& now, const EsPlan
   header.pid = s.config.pid;
   header.payload_unit_start_indicator = s.sent_in_front == 0;
   header.continuity_counter = cc.next(s.config.pid, true);
-  const std::span<std::uint8_t> payload = write_ts_header(out, header, plan.af, plan.payload_bytes);
+  std::span<std::uint8_t> payload;
+  if (plan.payload_bytes == kTsMaxPayloadSize && !plan.random_access && !plan.pcr) {
+    // No adaptation field: the 4 header bytes write_ts_header would write (control '01').
+    out[0] = kTsSyncByte;
+    out[1] = static_cast<std::uint8_t>((header.payload_unit_start_indicator ? 0x40 : 0) |
+                                       (header.pid >> 8));
+    out[2] = static_cast<std::uint8_t>(header.pid);
+    out[3] = static_cast<std::uint8_t>(0x10 | header.continuity_counter);
+    payload = std::span<std::uint8_t>(out).subspan(kTsHeaderSize);
+  } else {
+    AdaptationField af;
+    af.random_access_indicator = plan.random_access;
+    if (plan.pcr) af.pcr = Pcr::from_27mhz(now.pcr_27mhz);
+    payload = write_ts_header(out, header, af, plan.payload_bytes);
+  }
   s.packetiser.copy_front(s.sent_in_front, payload);
-  if (plan.af.pcr) {
+  if (plan.pcr) {
     pcr_sent = true;
     last_pcr_27mhz = now.pcr_27mhz;
   }
@@ -518,10 +610,12 @@ std::size_t Multiplexer::pull(std::span<std::uint8_t> out) {
     throw MuxError(fmt::format("pull buffer of {} bytes is not a multiple of 188", out.size()));
   }
   std::size_t written = 0;
-  while (written < out.size() && !m.finished() &&
-         m.slot(m.packet_index).start_27mhz < m.horizon_27mhz) {
-    m.write_slot(out.subspan(written).first<kTsPacketSize>());
+  while (written < out.size() && !m.finished()) {
+    const Impl::Slot now = m.slot();
+    if (now.start_27mhz >= m.horizon_27mhz) break;
+    const bool null = m.write_slot(now, out.subspan(written).first<kTsPacketSize>());
     written += kTsPacketSize;
+    if (null) written += m.write_null_run(now, out.subspan(written));
   }
   return written;
 }

@@ -15,8 +15,9 @@ template <class T>
 class VectorQueue {
  public:
   void reserve(std::size_t n) { items_.reserve(n); }
-  bool empty() const { return head_ == items_.size(); }
-  std::size_t size() const { return items_.size() - head_; }
+  // The live count is kept apart: size() of a vector divides by sizeof(T) on the hot path.
+  bool empty() const { return size_ == 0; }
+  std::size_t size() const { return size_; }
   T& operator[](std::size_t i) { return items_[head_ + i]; }
   const T& operator[](std::size_t i) const { return items_[head_ + i]; }
   T& front() { return items_[head_]; }
@@ -28,14 +29,17 @@ class VectorQueue {
     // Compacting only when at least half is dead keeps pushes amortised O(1).
     if (items_.size() == items_.capacity() && head_ * 2 >= items_.size() && head_ > 0) compact();
     items_.push_back(item);
+    ++size_;
   }
   void pop_front() {
     if (empty()) throw std::logic_error("VectorQueue::pop_front on an empty queue");
-    if (++head_ == items_.size()) clear();
+    ++head_;
+    if (--size_ == 0) clear();
   }
   void clear() {
     items_.clear();
     head_ = 0;
+    size_ = 0;
   }
 
  private:
@@ -46,6 +50,7 @@ class VectorQueue {
 
   std::vector<T> items_;
   std::size_t head_ = 0;
+  std::size_t size_ = 0;  // items_.size() - head_
 };
 
 // Bytes addressed by their absolute position in everything ever appended.

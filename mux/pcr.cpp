@@ -18,6 +18,10 @@ std::uint64_t byte_time_27mhz(std::uint64_t byte_index, std::uint64_t muxrate_bp
     throw std::invalid_argument("byte_time_27mhz: muxrate_bps must be > 0");
   }
   // byte_index * 8 * 27e6 exceeds 64 bits after ~8.5e10 bytes; 128 bits never overflow here.
+  constexpr std::uint64_t kBitTicksPerByte = 8 * kSystemClockHz;
+  if (byte_index <= std::numeric_limits<std::uint64_t>::max() / kBitTicksPerByte) {
+    return byte_index * kBitTicksPerByte / muxrate_bps;  // the same value, without 128-bit division
+  }
   const unsigned __int128 numerator =
       static_cast<unsigned __int128>(byte_index) * 8u * kSystemClockHz;
   const unsigned __int128 ticks = numerator / muxrate_bps;
@@ -37,6 +41,27 @@ std::uint64_t packet_pcr_27mhz(std::uint64_t packet_index, std::uint64_t muxrate
 Pcr pcr_for_packet(std::uint64_t packet_index, std::uint64_t muxrate_bps,
                    std::uint64_t origin_27mhz) {
   return Pcr::from_27mhz(packet_pcr_27mhz(packet_index, muxrate_bps, origin_27mhz));
+}
+
+PacketClock::PacketClock(std::uint64_t muxrate_bps, std::uint64_t packet_index)
+    : muxrate_bps_(muxrate_bps), packet_index_(packet_index) {
+  if (muxrate_bps == 0 || muxrate_bps > (std::uint64_t{1} << 62)) {
+    throw std::invalid_argument(
+        fmt::format("PacketClock: muxrate {} bit/s is outside 1..2^62", muxrate_bps));
+  }
+  constexpr std::uint64_t kPacketBitTicks = 188 * 8 * kSystemClockHz;
+  step_ticks_ = kPacketBitTicks / muxrate_bps;
+  step_remainder_ = kPacketBitTicks % muxrate_bps;
+  auto at = [&](std::uint64_t byte_index, std::uint64_t& ticks, std::uint64_t* remainder) {
+    const unsigned __int128 numerator =
+        static_cast<unsigned __int128>(byte_index) * 8u * kSystemClockHz;
+    ticks = static_cast<std::uint64_t>(numerator / muxrate_bps);
+    if (remainder != nullptr) *remainder = static_cast<std::uint64_t>(numerator % muxrate_bps);
+  };
+  at(packet_index * 188, start_, nullptr);
+  at((packet_index + 1) * 188, end_, &end_remainder_);
+  at(packet_index * 188 + kPcrBaseLastByteOffset, pcr_, nullptr);
+  at((packet_index + 1) * 188 + kPcrBaseLastByteOffset, next_pcr_, &next_pcr_remainder_);
 }
 
 std::uint64_t pcr_distance_27mhz(std::uint64_t earlier_27mhz, std::uint64_t later_27mhz) {

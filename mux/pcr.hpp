@@ -42,6 +42,49 @@ std::uint64_t packet_pcr_27mhz(std::uint64_t packet_index, std::uint64_t muxrate
 Pcr pcr_for_packet(std::uint64_t packet_index, std::uint64_t muxrate_bps,
                    std::uint64_t origin_27mhz = 0);
 
+// The times of packet k and k + 1 of a CBR multiplex, counted from byte 0 of packet 0: the same
+// values as byte_time_27mhz(k * 188) and packet_pcr_27mhz(k) - origin, but moving on one packet
+// by additions only. Each series floor((c + k * 188 * 8 * 27e6) / muxrate) steps by the quotient
+// of 188 * 8 * 27e6 / muxrate and carries the remainder, so every value is exact.
+class PacketClock {
+ public:
+  // Throws std::invalid_argument for a muxrate of 0 or above 2^62 bit/s.
+  explicit PacketClock(std::uint64_t muxrate_bps, std::uint64_t packet_index = 0);
+
+  std::uint64_t packet_index() const { return packet_index_; }
+  std::uint64_t start_27mhz() const { return start_; }  // first byte
+  std::uint64_t end_27mhz() const { return end_; }      // first byte of the next packet
+  std::uint64_t pcr_27mhz() const { return pcr_; }      // byte kPcrBaseLastByteOffset
+  std::uint64_t next_pcr_27mhz() const { return next_pcr_; }
+
+  void advance() {
+    ++packet_index_;
+    start_ = end_;
+    pcr_ = next_pcr_;
+    step(end_, end_remainder_);
+    step(next_pcr_, next_pcr_remainder_);
+  }
+
+ private:
+  // ticks = floor(numerator / muxrate), remainder = numerator mod muxrate; numerator += 188 * 8
+  // * 27e6. Plain scalars, so that the next read of a value is never split over two writes.
+  void step(std::uint64_t& ticks, std::uint64_t& remainder) const {
+    ticks += step_ticks_;
+    remainder += step_remainder_;
+    if (remainder >= muxrate_bps_) {
+      remainder -= muxrate_bps_;
+      ++ticks;
+    }
+  }
+
+  std::uint64_t muxrate_bps_;
+  std::uint64_t step_ticks_;      // 188 * 8 * 27e6 / muxrate
+  std::uint64_t step_remainder_;  // 188 * 8 * 27e6 mod muxrate
+  std::uint64_t packet_index_;
+  std::uint64_t start_ = 0, end_ = 0, end_remainder_ = 0;
+  std::uint64_t pcr_ = 0, next_pcr_ = 0, next_pcr_remainder_ = 0;
+};
+
 // later - earlier on the wrapping PCR clock, in [0, 2^33 * 300).
 std::uint64_t pcr_distance_27mhz(std::uint64_t earlier_27mhz, std::uint64_t later_27mhz);
 

@@ -188,21 +188,8 @@ PesPacketiser::PesPacketiser(const PesStreamConfig& config) : config_(config) {
   packets_.reserve(64);
 }
 
-bool PesPacketiser::has_open_packet() const {
-  return !packets_.empty() && !packets_.back().closed;
-}
-
 const PesPacketInfo* PesPacketiser::open_packet() const {
   return has_open_packet() ? &packets_.back().info : nullptr;
-}
-
-std::size_t PesPacketiser::closed_packets() const {
-  return packets_.size() - (has_open_packet() ? 1 : 0);
-}
-
-const PesPacketInfo& PesPacketiser::front() const {
-  if (closed_packets() == 0) throw std::logic_error("PesPacketiser::front: no closed packet");
-  return packets_.front().info;
 }
 
 bool PesPacketiser::joins_open_packet(const PesFrame& frame) const {
@@ -262,6 +249,7 @@ void PesPacketiser::start_packet(const PesFrame& frame, bool insert_aud) {
   packet.info.size = packet.info.header_size + (insert_aud ? kAccessUnitDelimiter.size() : 0);
   packet.data_position = data_.end_position();
   packets_.push_back(packet);
+  open_ = true;
 }
 
 void PesPacketiser::close(Packet& packet) {
@@ -276,13 +264,14 @@ void PesPacketiser::close(Packet& packet) {
   }
   header.encode(packet.header);
   packet.closed = true;
+  open_ = false;  // only the last packet is ever open
 }
 
 void PesPacketiser::close_open_packet() {
   if (has_open_packet()) close(packets_.back());
 }
 
-void PesPacketiser::copy_front(std::size_t offset, std::span<std::uint8_t> out) const {
+void PesPacketiser::copy_front_parts(std::size_t offset, std::span<std::uint8_t> out) const {
   if (closed_packets() == 0 || offset + out.size() > packets_.front().info.size) {
     throw std::logic_error("PesPacketiser::copy_front outside the front packet");
   }

@@ -115,12 +115,25 @@ class PesPacketiser {
   // Closes the open audio PES: no further frame joins it.
   void close_open_packet();
 
-  bool has_open_packet() const;
+  bool has_open_packet() const { return open_; }
   const PesPacketInfo* open_packet() const;
-  std::size_t closed_packets() const;
-  const PesPacketInfo& front() const;  // the oldest closed packet
+  std::size_t closed_packets() const { return packets_.size() - (open_ ? 1 : 0); }
+  const PesPacketInfo& front() const {  // the oldest closed packet
+    if (closed_packets() == 0) throw std::logic_error("PesPacketiser::front: no closed packet");
+    return packets_.front().info;
+  }
   // Copies out.size() bytes of the front packet starting at byte `offset`.
-  void copy_front(std::size_t offset, std::span<std::uint8_t> out) const;
+  void copy_front(std::size_t offset, std::span<std::uint8_t> out) const {
+    if (closed_packets() != 0) {
+      const Packet& packet = packets_.front();
+      const std::size_t prefix_end = packet.info.header_size + (packet.info.aud_inserted ? kAccessUnitDelimiter.size() : 0);
+      if (offset >= prefix_end && offset + out.size() <= packet.info.size) {
+        data_.copy(packet.data_position + (offset - prefix_end), out);  // data only: inline
+        return;
+      }
+    }
+    copy_front_parts(offset, out);
+  }
   void pop_front();
 
  private:
@@ -132,6 +145,7 @@ class PesPacketiser {
     bool closed = false;
   };
 
+  void copy_front_parts(std::size_t offset, std::span<std::uint8_t> out) const;
   bool joins_open_packet(const PesFrame& frame) const;
   void start_packet(const PesFrame& frame, bool insert_aud);
   void close(Packet& packet);
@@ -139,6 +153,7 @@ class PesPacketiser {
   PesStreamConfig config_;
   detail::ByteFifo data_;
   detail::VectorQueue<Packet> packets_;
+  bool open_ = false;  // the last packet is open (not closed)
 };
 
 }  // namespace skyclass::mux

@@ -30,6 +30,23 @@ std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) {
   return (a + b - 1) / b;
 }
 
+// What a section is known by for repetition (TR 101 211): table_id, and for the long form
+// table_id_extension and section_number.
+std::uint32_t section_key(const Bytes& section) {
+  std::uint32_t key = std::uint32_t{section[0]} << 24;
+  if (section.size() >= 8 && (section[1] & 0x80) != 0) {
+    key |= std::uint32_t{section[3]} << 16 | std::uint32_t{section[4]} << 8 | section[6];
+  }
+  return key;
+}
+
+// The first of first_27mhz + n * period_27mhz (n >= 0) at or after now_27mhz.
+std::uint64_t next_place_27mhz(std::uint64_t first_27mhz, std::uint64_t period_27mhz,
+                               std::uint64_t now_27mhz) {
+  if (first_27mhz >= now_27mhz) return first_27mhz;
+  return first_27mhz + ceil_div(now_27mhz - first_27mhz, period_27mhz) * period_27mhz;
+}
+
 void check_period(std::int64_t period_ms, std::int64_t max_ms, const char* field) {
   if (period_ms <= 0 || period_ms > max_ms) {
     throw std::invalid_argument(
@@ -153,31 +170,66 @@ SiGenerator::SiGenerator(SiConfig config, std::int64_t utc_at_zero_s, std::vecto
 
 void SiGenerator::build_static_tables() {
   cycles_[kPat].pid = Pat::kPid;
-  set_sections(cycles_[kPat], make_pat(config_).encode());
+  set_sections(cycles_[kPat], make_pat(config_).encode(), 0);
   cycles_[kPmt].pid = config_.pmt_pid;
-  set_sections(cycles_[kPmt], make_pmt(config_).encode());
+  set_sections(cycles_[kPmt], make_pmt(config_).encode(), 0);
   cycles_[kSdt].pid = Sdt::kPid;
-  set_sections(cycles_[kSdt], make_sdt(config_).encode());
+  set_sections(cycles_[kSdt], make_sdt(config_).encode(), 0);
   cycles_[kNit].pid = Nit::kPid;
-  set_sections(cycles_[kNit], make_nit(config_).encode());
+  set_sections(cycles_[kNit], make_nit(config_).encode(), 0);
   cycles_[kTdt].pid = cycles_[kTot].pid = Tdt::kPid;
   cycles_[kPf].pid = cycles_[kSchedule50].pid = cycles_[kSchedule51].pid = Eit::kPid;
   refresh_time_tables(0);
 }
 
-// Replaces a cycle's content, keeping its place in the cycle.
-void SiGenerator::set_sections(Cycle& cycle, std::vector<Bytes> sections) {
-  cycle.sections = std::move(sections);
-  cycle.offsets_27mhz.assign(cycle.sections.size(), 0);
-  if (cycle.spread) {
-    std::size_t total = packets_of(cycle.sections);
-    std::size_t before = 0;
-    for (std::size_t i = 0; i < cycle.sections.size(); ++i) {
-      cycle.offsets_27mhz[i] = cycle.period_27mhz * before / std::max<std::size_t>(total, 1);
-      before += section_packet_count(cycle.sections[i].size());
+// Replaces a cycle's content. A section that was there before (same key) keeps its phase and
+// due time; a new one gets its phase in the new layout and is due at its next place from now.
+void SiGenerator::set_sections(Cycle& cycle, std::vector<Bytes> sections,
+                               std::uint64_t now_27mhz) {
+  std::vector<std::pair<std::uint32_t, std::size_t>> old_keys;
+  old_keys.reserve(cycle.keys.size());
+  for (std::size_t i = 0; i < cycle.keys.size(); ++i) old_keys.emplace_back(cycle.keys[i], i);
+  std::sort(old_keys.begin(), old_keys.end());
+
+  const std::size_t total_packets = std::max<std::size_t>(packets_of(sections), 1);
+  std::vector<std::uint32_t> keys(sections.size());
+  std::vector<std::uint64_t> phases(sections.size(), 0);
+  std::vector<std::uint64_t> dues(sections.size(), 0);
+  std::size_t packets_before = 0;
+  for (std::size_t i = 0; i < sections.size(); ++i) {
+    keys[i] = section_key(sections[i]);
+    const auto old = std::lower_bound(old_keys.begin(), old_keys.end(),
+                                      std::pair<std::uint32_t, std::size_t>{keys[i], 0});
+    if (old != old_keys.end() && old->first == keys[i]) {
+      phases[i] = cycle.phases_27mhz[old->second];
+      dues[i] = cycle.dues_27mhz[old->second];
+    } else {
+      if (cycle.spread) phases[i] = cycle.period_27mhz * packets_before / total_packets;
+      dues[i] = next_place_27mhz(cycle.anchor_27mhz + phases[i], cycle.period_27mhz, now_27mhz);
     }
+    packets_before += section_packet_count(sections[i].size());
   }
-  if (cycle.next_index >= cycle.sections.size()) cycle.next_index = 0;
+  cycle.sections = std::move(sections);
+  cycle.keys = std::move(keys);
+  cycle.phases_27mhz = std::move(phases);
+  cycle.dues_27mhz = std::move(dues);
+  find_next(cycle);
+}
+
+// Every section due at once from now, phases counted from now.
+void SiGenerator::restart(Cycle& cycle, std::uint64_t now_27mhz) {
+  cycle.anchor_27mhz = now_27mhz;
+  for (std::size_t i = 0; i < cycle.sections.size(); ++i) {
+    cycle.dues_27mhz[i] = now_27mhz + cycle.phases_27mhz[i];
+  }
+  find_next(cycle);
+}
+
+void SiGenerator::find_next(Cycle& cycle) {
+  cycle.next = 0;
+  for (std::size_t i = 1; i < cycle.dues_27mhz.size(); ++i) {
+    if (cycle.dues_27mhz[i] < cycle.dues_27mhz[cycle.next]) cycle.next = i;
+  }
 }
 
 std::int64_t SiGenerator::utc_s(std::uint64_t now_27mhz) const {
@@ -192,7 +244,7 @@ std::uint64_t SiGenerator::tick_of_utc(std::int64_t utc_s) const {
 
 void SiGenerator::refresh_time_tables(std::uint64_t now_27mhz) {
   std::int64_t now_utc_s = utc_s(now_27mhz);
-  set_sections(cycles_[kTdt], Tdt{now_utc_s}.encode());
+  set_sections(cycles_[kTdt], Tdt{now_utc_s}.encode(), now_27mhz);
   LocalTimeOffsetDescriptor::Region region;
   region.country_code = config_.country_code;
   region.local_time_offset_polarity = config_.local_time_offset_min < 0;
@@ -200,7 +252,8 @@ void SiGenerator::refresh_time_tables(std::uint64_t now_27mhz) {
       static_cast<std::uint16_t>(std::abs(config_.local_time_offset_min));
   region.time_of_change_utc_s = utc_midnight_s(now_utc_s);  // no daylight saving: no change due
   region.next_time_offset_min = region.local_time_offset_min;
-  set_sections(cycles_[kTot], Tot{now_utc_s, {LocalTimeOffsetDescriptor{{region}}}}.encode());
+  set_sections(cycles_[kTot], Tot{now_utc_s, {LocalTimeOffsetDescriptor{{region}}}}.encode(),
+               now_27mhz);
 }
 
 void SiGenerator::refresh_present_following(std::uint64_t now_27mhz) {
@@ -208,12 +261,11 @@ void SiGenerator::refresh_present_following(std::uint64_t now_27mhz) {
   Cycle& pf = cycles_[kPf];
   std::vector<Bytes> sections = epg_.present_following(now_utc_s);
   if (sections != pf.sections) {
-    set_sections(pf, std::move(sections));
+    set_sections(pf, std::move(sections), now_27mhz);
     // Send the new content at once, but restart the cycle at most once per period so that
     // max_bitrate_bps() stays a bound however often the guide is replaced.
     if (!pf_restarted_ || now_27mhz >= pf_restart_27mhz_ + pf.period_27mhz) {
-      pf.next_index = 0;
-      pf.cycle_start_27mhz = now_27mhz;
+      restart(pf, now_27mhz);
       pf.urgent = true;
       pf_restarted_ = true;
       pf_restart_27mhz_ = now_27mhz;
@@ -225,8 +277,8 @@ void SiGenerator::refresh_present_following(std::uint64_t now_27mhz) {
 void SiGenerator::refresh_schedule(std::uint64_t now_27mhz) {
   std::int64_t now_utc_s = utc_s(now_27mhz);
   const EpgTables::Schedule& schedule = epg_.schedule(now_utc_s, schedule_max_packets_);
-  set_sections(cycles_[kSchedule50], schedule.table_0x50);
-  set_sections(cycles_[kSchedule51], schedule.table_0x51);
+  set_sections(cycles_[kSchedule50], schedule.table_0x50, now_27mhz);
+  set_sections(cycles_[kSchedule51], schedule.table_0x51, now_27mhz);
   schedule_horizon_days_ = schedule.horizon_days;
   schedule_change_27mhz_ = tick_of_utc(utc_midnight_s(now_utc_s) + kSecondsPerDay);
 }
@@ -242,15 +294,12 @@ void SiGenerator::apply_pending_events(std::uint64_t now_27mhz) {
 void SiGenerator::set_events(std::vector<EpgEvent> events) {
   std::lock_guard lock(mutex_);
   pending_events_ = std::move(events);
+  quiet_until_27mhz_.store(0, std::memory_order_release);
 }
 
 std::uint64_t SiGenerator::transmit_27mhz(std::size_t section_bytes) const {
   return ceil_div(section_packet_count(section_bytes) * kTsPacketBits * kTicksPerSecond,
                   config_.muxrate_bps);
-}
-
-std::uint64_t SiGenerator::due_27mhz(const Cycle& cycle) const {
-  return cycle.cycle_start_27mhz + cycle.offsets_27mhz[cycle.next_index];
 }
 
 bool SiGenerator::eligible(CycleId id, std::uint64_t now_27mhz) const {
@@ -260,7 +309,7 @@ bool SiGenerator::eligible(CycleId id, std::uint64_t now_27mhz) const {
   if (id == kPf && !cycle.urgent && pf_change_27mhz_ > now_27mhz) {
     // Hold a plain repetition whose 25 ms gap would delay the switch at the event boundary.
     std::uint64_t blocked_until =
-        now_27mhz + transmit_27mhz(cycle.sections[cycle.next_index].size()) + kMinSectionGap27mhz;
+        now_27mhz + transmit_27mhz(cycle.sections[cycle.next].size()) + kMinSectionGap27mhz;
     if (blocked_until > pf_change_27mhz_) return false;
   }
   return true;
@@ -269,26 +318,24 @@ bool SiGenerator::eligible(CycleId id, std::uint64_t now_27mhz) const {
 SectionOnPid SiGenerator::send(CycleId id, std::uint64_t now_27mhz) {
   if (id == kTdt || id == kTot) refresh_time_tables(now_27mhz);
   Cycle& cycle = cycles_[id];
-  current_section_ = cycle.sections[cycle.next_index];
+  const std::size_t i = cycle.next;
+  const Bytes& section = cycle.sections[i];  // stays until the next next_due call replaces it
   cycle.earliest_next_27mhz =
-      now_27mhz + transmit_27mhz(current_section_.size()) + kMinSectionGap27mhz;
+      now_27mhz + transmit_27mhz(section.size()) + kMinSectionGap27mhz;
   cycle.urgent = false;
-  if (++cycle.next_index == cycle.sections.size()) {
-    cycle.next_index = 0;
-    cycle.cycle_start_27mhz += cycle.period_27mhz;
-    // Far behind (no slots for a whole period): restart rather than burst to catch up.
-    if (cycle.cycle_start_27mhz + cycle.period_27mhz <= now_27mhz) {
-      cycle.cycle_start_27mhz = now_27mhz;
-    }
-  }
-  return SectionOnPid{cycle.pid, current_section_};
+  // Due again at its next place after now: one period on, or (far behind, no slots for a whole
+  // period) the next place still ahead rather than a burst to catch up.
+  cycle.dues_27mhz[i] = next_place_27mhz(cycle.anchor_27mhz + cycle.phases_27mhz[i],
+                                         cycle.period_27mhz, now_27mhz + 1);
+  find_next(cycle);
+  return SectionOnPid{cycle.pid, section};
 }
 
 std::optional<SectionOnPid> SiGenerator::next_due(std::uint64_t now_27mhz) {
   std::lock_guard lock(mutex_);
   if (!started_) {
     started_ = true;
-    for (Cycle& cycle : cycles_) cycle.cycle_start_27mhz = now_27mhz;
+    for (Cycle& cycle : cycles_) restart(cycle, now_27mhz);
     refresh_present_following(now_27mhz);
     refresh_schedule(now_27mhz);
   }
@@ -303,8 +350,29 @@ std::optional<SectionOnPid> SiGenerator::next_due(std::uint64_t now_27mhz) {
     auto key = [&](CycleId c) { return cycles_[c].urgent ? 0 : due_27mhz(cycles_[c]); };
     if (!best || key(id) < key(*best)) best = id;
   }
-  if (!best) return std::nullopt;
-  return send(*best, now_27mhz);
+  std::optional<SectionOnPid> due;
+  if (best) due = send(*best, now_27mhz);
+  quiet_until_27mhz_.store(quiet_until_locked(), std::memory_order_release);
+  return due;
+}
+
+// The earliest time a section can be eligible or the content can change (see eligible()).
+std::uint64_t SiGenerator::quiet_until_locked() const {
+  if (pending_events_) return 0;
+  std::uint64_t quiet = std::min(pf_change_27mhz_, schedule_change_27mhz_);
+  for (int i = 0; i < kCycleCount; ++i) {
+    const Cycle& cycle = cycles_[i];
+    if (cycle.sections.empty()) continue;
+    std::uint64_t from = cycle.earliest_next_27mhz;
+    if (!cycle.urgent) from = std::max(from, due_27mhz(cycle));
+    if (i == kPf && !cycle.urgent && pf_change_27mhz_ > from &&
+        from + transmit_27mhz(cycle.sections[cycle.next].size()) + kMinSectionGap27mhz >
+            pf_change_27mhz_) {
+      from = pf_change_27mhz_;  // held until the switch (the hold only grows until then)
+    }
+    quiet = std::min(quiet, from);
+  }
+  return quiet;
 }
 
 int SiGenerator::schedule_horizon_days() const {

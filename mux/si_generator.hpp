@@ -4,12 +4,18 @@
 // and TOT <= 30 s, and at least 25 ms from the last byte of a section to the first byte of the
 // next section of the same sub-table (EN 300 468 5.1.4).
 //
-// Each table cycles through its sections from a cycle start that advances by the table's period.
-// When several sections are due, the earliest deadline goes first. EIT p/f is rebuilt the moment
+// Each section has a phase in its table's period (0 for tables sent back to back; for the EIT
+// schedule, the share of the period taken by the sections before it) and is due at that phase
+// in every period. When several sections are due, the earliest deadline goes first. When a
+// table's sections change, a section that stays (same table_id, table_id_extension and
+// section_number) keeps its phase and its due time, so it comes round one period after its
+// previous copy however the other sections moved; a new section takes its phase in the new
+// layout and first goes out within one period. EIT p/f is rebuilt the moment
 // `now` reaches an event start or end and sent at once (at most once per p/f period, so that
 // max_bitrate_bps() holds however often the guide changes); it holds back a regular repetition
 // that would otherwise block that send with the 25 ms gap. TDT and TOT carry the UTC time of the
 // slot they are sent in: utc_at_zero_s + now_27mhz / 27 MHz.
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -78,6 +84,11 @@ class SiGenerator final : public SiSource {
 
   std::optional<SectionOnPid> next_due(std::uint64_t now_27mhz) override;
   std::uint64_t max_bitrate_bps() const override { return max_bitrate_bps_; }
+  // Before this time next_due returns nothing and changes nothing (0 once set_events is called,
+  // until the next next_due call takes the new guide in).
+  std::uint64_t quiet_until_27mhz() const override {
+    return quiet_until_27mhz_.load(std::memory_order_acquire);
+  }
 
   // Days of guide the schedule currently carries (8 unless eit_schedule_max_bps forced fewer).
   int schedule_horizon_days() const;
@@ -91,22 +102,27 @@ class SiGenerator final : public SiSource {
     std::uint64_t period_27mhz = 0;
     bool spread = false;  // spread sections over the period (schedule) or send back to back
     std::vector<Bytes> sections;
-    std::vector<std::uint64_t> offsets_27mhz;
-    std::size_t next_index = 0;
-    std::uint64_t cycle_start_27mhz = 0;
+    std::vector<std::uint32_t> keys;          // table_id, table_id_extension, section_number
+    std::vector<std::uint64_t> phases_27mhz;  // due at anchor + phase + n * period
+    std::vector<std::uint64_t> dues_27mhz;    // when each section is next due
+    std::size_t next = 0;                     // the earliest due (the first of equals)
+    std::uint64_t anchor_27mhz = 0;
     std::uint64_t earliest_next_27mhz = 0;  // last byte of the previous section + 25 ms
     bool urgent = false;                    // new content to send before anything else
   };
 
   void build_static_tables();
-  void set_sections(Cycle& cycle, std::vector<Bytes> sections);
+  void set_sections(Cycle& cycle, std::vector<Bytes> sections, std::uint64_t now_27mhz);
+  static void restart(Cycle& cycle, std::uint64_t now_27mhz);
+  static void find_next(Cycle& cycle);
+  std::uint64_t quiet_until_locked() const;
   std::int64_t utc_s(std::uint64_t now_27mhz) const;
   std::uint64_t tick_of_utc(std::int64_t utc_s) const;
   void apply_pending_events(std::uint64_t now_27mhz);
   void refresh_present_following(std::uint64_t now_27mhz);
   void refresh_schedule(std::uint64_t now_27mhz);
   bool eligible(CycleId id, std::uint64_t now_27mhz) const;
-  std::uint64_t due_27mhz(const Cycle& cycle) const;
+  static std::uint64_t due_27mhz(const Cycle& cycle) { return cycle.dues_27mhz[cycle.next]; }
   std::uint64_t transmit_27mhz(std::size_t section_bytes) const;
   void refresh_time_tables(std::uint64_t now_27mhz);
   SectionOnPid send(CycleId id, std::uint64_t now_27mhz);
@@ -124,10 +140,10 @@ class SiGenerator final : public SiSource {
   std::size_t schedule_max_packets_ = 0;
   int schedule_horizon_days_ = kScheduleDays;
   std::uint64_t max_bitrate_bps_ = 0;
-  Bytes current_section_;
 
   mutable std::mutex mutex_;  // guards everything above against set_events and the getters
   std::optional<std::vector<EpgEvent>> pending_events_;
+  std::atomic<std::uint64_t> quiet_until_27mhz_{0};
 };
 
 }  // namespace skyclass::mux

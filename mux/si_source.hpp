@@ -10,7 +10,9 @@ namespace skyclass::mux {
 // One complete PSI/SI section (header .. CRC32) to be packetised on a PID.
 struct SectionOnPid {
   std::uint16_t pid = 0;
-  std::span<const std::uint8_t> section;  // valid until the next call on the source
+  // Valid until the next call on the source: the multiplexer packetises it from there, without
+  // a copy, and calls the source again only once the whole section is out.
+  std::span<const std::uint8_t> section;
 };
 
 class SiSource {
@@ -21,6 +23,12 @@ class SiSource {
   // of that slot (27 MHz ticks since the multiplex started). Returns the most urgent section due
   // at or before `now_27mhz`, or nothing.
   virtual std::optional<SectionOnPid> next_due(std::uint64_t now_27mhz) = 0;
+
+  // A time (same clock as next_due) before which next_due would return nothing and change
+  // nothing, as far as the source knows now. The multiplexer asks next_due only from then on, so
+  // a source whose content can change from outside must return a time no later than the change
+  // should take effect. 0 (the default): ask at every free slot.
+  virtual std::uint64_t quiet_until_27mhz() const { return 0; }
 
   // Upper bound of the SI bit rate this source will ever ask for, including TS overhead.
   // The multiplexer adds it to the ES rates to refuse a muxrate that cannot carry everything.

@@ -37,12 +37,24 @@ std::uint8_t adaptation_flags(const AdaptationField& af) {
       (af.transport_private_data.empty() ? 0 : 0x02));
 }
 
+// Bytes of a field with these flags, length byte included (0 for no flags).
+std::size_t encoded_size_with(const AdaptationField& af, std::uint8_t flags) {
+  if (flags == 0) return 0;
+  std::size_t size = 2;  // adaptation_field_length + flags
+  if (af.pcr) size += kPcrFieldSize;
+  if (af.opcr) size += kPcrFieldSize;
+  if (af.splice_countdown) size += 1;
+  if (!af.transport_private_data.empty()) size += 1 + af.transport_private_data.size();
+  return size;
+}
+
 // Writes the adaptation field of exactly `length` bytes after its length byte.
-void write_adaptation_field(std::uint8_t* p, const AdaptationField& af, std::size_t length) {
+void write_adaptation_field(std::uint8_t* p, const AdaptationField& af, std::uint8_t flags,
+                            std::size_t length) {
   p[0] = static_cast<std::uint8_t>(length);
   if (length == 0) return;  // a lone length byte is one byte of stuffing (2.4.3.5)
   std::uint8_t* q = p + 1;
-  *q++ = af.empty() ? 0 : adaptation_flags(af);
+  *q++ = flags;
   if (af.pcr) {
     write_pcr_field(q, *af.pcr);
     q += kPcrFieldSize;
@@ -60,7 +72,8 @@ void write_adaptation_field(std::uint8_t* p, const AdaptationField& af, std::siz
   std::fill(q, p + 1 + length, kStuffingByte);
 }
 
-void check_writable(const TsHeader& header, const AdaptationField& af, std::size_t payload_size) {
+void check_writable(const TsHeader& header, const AdaptationField& af, std::size_t af_size,
+                    std::size_t payload_size) {
   if (header.pid > kMaxPid || header.continuity_counter > 15 ||
       header.transport_scrambling_control > 3) {
     throw TsError(fmt::format("TS header out of range: PID 0x{:04X}, CC {}, scrambling {}",
@@ -71,10 +84,10 @@ void check_writable(const TsHeader& header, const AdaptationField& af, std::size
     throw TsError(fmt::format("PID 0x{:04X}: transport_private_data of {} bytes does not fit",
                               header.pid, af.transport_private_data.size()));
   }
-  if (payload_size > ts_payload_capacity(af)) {
+  if (payload_size + std::min(af_size, kTsMaxPayloadSize) > kTsMaxPayloadSize) {
     throw TsError(
         fmt::format("PID 0x{:04X}: {} payload bytes do not fit after a {}-byte adaptation field",
-                    header.pid, payload_size, af.encoded_size()));
+                    header.pid, payload_size, af_size));
   }
 }
 
@@ -85,13 +98,7 @@ bool AdaptationField::empty() const {
 }
 
 std::size_t AdaptationField::encoded_size() const {
-  if (empty()) return 0;
-  std::size_t size = 2;  // adaptation_field_length + flags
-  if (pcr) size += kPcrFieldSize;
-  if (opcr) size += kPcrFieldSize;
-  if (splice_countdown) size += 1;
-  if (!transport_private_data.empty()) size += 1 + transport_private_data.size();
-  return size;
+  return encoded_size_with(*this, adaptation_flags(*this));
 }
 
 std::size_t ts_payload_capacity(const AdaptationField& af) {
@@ -102,8 +109,9 @@ std::size_t ts_payload_capacity(const AdaptationField& af) {
 std::span<std::uint8_t> write_ts_header(std::span<std::uint8_t, kTsPacketSize> out,
                                         const TsHeader& header, const AdaptationField& af,
                                         std::size_t payload_size) {
-  check_writable(header, af, payload_size);
-  const bool with_adaptation = !af.empty() || payload_size < kTsMaxPayloadSize;
+  const std::uint8_t flags = adaptation_flags(af);
+  check_writable(header, af, encoded_size_with(af, flags), payload_size);
+  const bool with_adaptation = payload_size < kTsMaxPayloadSize || flags != 0;
   const std::uint8_t control =
       static_cast<std::uint8_t>((with_adaptation ? 0x2 : 0) | (payload_size > 0 ? 0x1 : 0));
   out[0] = kTsSyncByte;
@@ -114,7 +122,7 @@ std::span<std::uint8_t> write_ts_header(std::span<std::uint8_t, kTsPacketSize> o
   out[3] = static_cast<std::uint8_t>((header.transport_scrambling_control << 6) | (control << 4) |
                                      header.continuity_counter);
   if (with_adaptation) {
-    write_adaptation_field(&out[kTsHeaderSize], af, kTsMaxPayloadSize - 1 - payload_size);
+    write_adaptation_field(&out[kTsHeaderSize], af, flags, kTsMaxPayloadSize - 1 - payload_size);
   }
   return out.subspan(kTsPacketSize - payload_size);
 }
@@ -241,10 +249,5 @@ TsPacketView parse_ts_packet(std::span<const std::uint8_t> bytes) {
   return view;
 }
 
-std::uint8_t ContinuityCounters::next(std::uint16_t pid, bool has_payload) {
-  std::uint8_t& last = last_[pid & kMaxPid];
-  if (has_payload) last = static_cast<std::uint8_t>((last + 1) & 0x0F);
-  return last;
-}
 
 }  // namespace skyclass::mux

@@ -103,7 +103,11 @@ TsPacketView parse_ts_packet(std::span<const std::uint8_t> bytes);
 class ContinuityCounters {
  public:
   ContinuityCounters() { last_.fill(0x0F); }
-  std::uint8_t next(std::uint16_t pid, bool has_payload);
+  std::uint8_t next(std::uint16_t pid, bool has_payload) {
+    std::uint8_t& last = last_[pid & kMaxPid];
+    if (has_payload) last = static_cast<std::uint8_t>((last + 1) & 0x0F);
+    return last;
+  }
 
  private:
   std::array<std::uint8_t, kMaxPid + 1> last_{};

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -11,7 +12,6 @@
 namespace skyclass::mux {
 namespace {
 
-constexpr std::uint64_t kUnitsPerByte = 8 * kSystemClockHz;  // bit x 27 MHz
 
 // ITU-T H.264 (2016) Table A-1, Main profile columns.
 constexpr std::array<H264LevelLimits, 17> kH264Levels{{
@@ -62,7 +62,7 @@ TstdParams tstd_params_h264(int level_idc) {
   params.rx_bps = nal_max_br_bps * 6 / 5;
   params.b_size_bytes = (bs_mux_bits + bs_oh_bits + eb_bits) / 8;
   params.transfer_margin_27mhz =
-      static_cast<std::int64_t>(ceil_div(params.tb_size_bytes * kUnitsPerByte, nal_max_br_bps));
+      static_cast<std::int64_t>(ceil_div(params.tb_size_bytes * 8 * kSystemClockHz, nal_max_br_bps));
   return params;
 }
 
@@ -118,26 +118,6 @@ TstdModel::TstdModel(const TstdParams& params) : params_(params) {
   units_.reserve(256);
 }
 
-std::uint64_t TstdModel::tb_units_at(std::int64_t t_27mhz) const {
-  if (t_27mhz <= tb_time_27mhz_) return tb_units_;
-  const auto elapsed = static_cast<std::uint64_t>(t_27mhz - tb_time_27mhz_);
-  if (elapsed >= ceil_div(tb_units_, params_.rx_bps)) return 0;
-  return tb_units_ - elapsed * params_.rx_bps;  // elapsed * rx < tb_units_ here: no overflow
-}
-
-std::uint64_t TstdModel::b_level_at(std::int64_t t_27mhz) const {
-  std::uint64_t level = b_level_bytes_;
-  for (std::size_t i = 0; i < units_.size() && units_[i].dts_27mhz <= t_27mhz; ++i) {
-    level -= entered_bytes(units_[i]);
-  }
-  return level;
-}
-
-// Units still queued start at or after removed_until_, so all their entered bytes are live.
-std::uint64_t TstdModel::entered_bytes(const Unit& u) const {
-  return b_in_ > u.b_begin ? std::min(b_in_, u.b_end) - u.b_begin : 0;
-}
-
 std::uint64_t TstdModel::tb_level_bytes() const {
   return ceil_div(tb_units_, kUnitsPerByte);
 }
@@ -146,9 +126,11 @@ std::int64_t TstdModel::tb_empty_27mhz() const {
   return tb_time_27mhz_ + static_cast<std::int64_t>(ceil_div(tb_units_, params_.rx_bps));
 }
 
-void TstdModel::drain_tb_to(std::int64_t t_27mhz) {
-  tb_units_ = tb_units_at(t_27mhz);
-  tb_time_27mhz_ = std::max(tb_time_27mhz_, t_27mhz);
+std::int64_t TstdModel::tb_room_27mhz(std::uint64_t packet_bytes) const {
+  if (packet_bytes > params_.tb_size_bytes) return std::numeric_limits<std::int64_t>::max();
+  const std::uint64_t limit = (params_.tb_size_bytes - packet_bytes) * kUnitsPerByte;
+  if (tb_units_ <= limit) return tb_time_27mhz_;
+  return tb_time_27mhz_ + static_cast<std::int64_t>(ceil_div(tb_units_ - limit, params_.rx_bps));
 }
 
 void TstdModel::add_access_unit(std::int64_t dts_27mhz, std::uint64_t b_bytes) {
@@ -161,14 +143,8 @@ void TstdModel::add_access_unit(std::int64_t dts_27mhz, std::uint64_t b_bytes) {
   last_dts_27mhz_ = dts_27mhz;
 }
 
-bool TstdModel::may_enter(std::int64_t first_byte_27mhz, std::int64_t last_byte_27mhz,
-                          std::uint64_t packet_bytes, std::uint64_t b_bytes) const {
-  if (first_byte_27mhz < now_27mhz_ || last_byte_27mhz < first_byte_27mhz) {
-    throw std::logic_error("TstdModel::may_enter: time went backwards");
-  }
-  return tb_units_at(last_byte_27mhz) + packet_bytes * kUnitsPerByte <=
-             params_.tb_size_bytes * kUnitsPerByte &&
-         b_level_at(first_byte_27mhz) + b_bytes <= params_.b_size_bytes;
+void TstdModel::time_went_backwards() {
+  throw std::logic_error("TstdModel::may_enter: time went backwards");
 }
 
 TstdResult TstdModel::report(const TstdViolation& violation) {
@@ -176,7 +152,7 @@ TstdResult TstdModel::report(const TstdViolation& violation) {
   return violation.what;
 }
 
-TstdResult TstdModel::advance_to(std::int64_t t_27mhz) {
+TstdResult TstdModel::advance_removing(std::int64_t t_27mhz) {
   if (t_27mhz < now_27mhz_) throw std::logic_error("TstdModel::advance_to: time went backwards");
   drain_tb_to(t_27mhz);
   now_27mhz_ = t_27mhz;
@@ -197,6 +173,7 @@ TstdResult TstdModel::advance_to(std::int64_t t_27mhz) {
 // Marks the units whose last byte entered with the packet just taken in at t.
 TstdResult TstdModel::complete_units(std::int64_t t_27mhz) {
   TstdResult result = TstdResult::ok;
+  if (next_incomplete_ >= units_.size() || units_[next_incomplete_].b_end > b_in_) return result;
   const std::int64_t complete = tb_empty_27mhz() + params_.transfer_margin_27mhz;
   for (; next_incomplete_ < units_.size() && units_[next_incomplete_].b_end <= b_in_;
        ++next_incomplete_) {

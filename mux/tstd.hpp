@@ -14,7 +14,10 @@
 //    `transfer_margin_27mhz` (for AVC: one TB of data through MB at Rbx_n, the MB leak);
 //  - MB_n and EB_n are one buffer of MBS_n + EBS_n bytes: the model does not track MB alone. That
 //    is exact when the muxrate stays below Rbx_n (12 Mbit/s at level 3.0), as in our profile.
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string_view>
 
@@ -78,13 +81,25 @@ class TstdModel {
   // bytes arrive at the given times, enter without TB or the main buffer overflowing?
   // first_byte_27mhz must not be before now_27mhz().
   bool may_enter(std::int64_t first_byte_27mhz, std::int64_t last_byte_27mhz,
-                 std::uint64_t packet_bytes, std::uint64_t b_bytes) const;
+                 std::uint64_t packet_bytes, std::uint64_t b_bytes) const {
+    if (first_byte_27mhz < now_27mhz_ || last_byte_27mhz < first_byte_27mhz) time_went_backwards();
+    return tb_units_at(last_byte_27mhz) + packet_bytes * kUnitsPerByte <=
+               params_.tb_size_bytes * kUnitsPerByte &&
+           b_level_at(first_byte_27mhz) + b_bytes <= params_.b_size_bytes;
+  }
   // Lets the packet in. Returns the first violation it causes (or an underflow on the way).
   TstdResult enter(std::int64_t first_byte_27mhz, std::int64_t last_byte_27mhz,
                    std::uint64_t packet_bytes, std::uint64_t b_bytes);
   // Moves the clock to t: TB drains, access units with DTS <= t leave the main buffer. Returns
   // underflow if one of them was not complete by its DTS.
-  TstdResult advance_to(std::int64_t t_27mhz);
+  TstdResult advance_to(std::int64_t t_27mhz) {
+    if (t_27mhz >= now_27mhz_ && (units_.empty() || units_.front().dts_27mhz > t_27mhz)) {
+      drain_tb_to(t_27mhz);  // no access unit leaves: the common case, inline
+      now_27mhz_ = t_27mhz;
+      return TstdResult::ok;
+    }
+    return advance_removing(t_27mhz);
+  }
 
   std::int64_t now_27mhz() const { return now_27mhz_; }
   std::uint64_t tb_level_bytes() const;  // rounded up, at the TB clock (last packet's arrival)
@@ -94,6 +109,21 @@ class TstdModel {
   // When TB will be empty if nothing more enters.
   std::int64_t tb_empty_27mhz() const;
   std::size_t pending_access_units() const { return units_.size(); }
+  // The DTS of the next access unit to leave the main buffer (INT64_MAX if none): until then
+  // advance_to only drains TB and the main-buffer level stays.
+  std::int64_t next_removal_27mhz() const {
+    return units_.empty() ? std::numeric_limits<std::int64_t>::max() : units_.front().dts_27mhz;
+  }
+  // The DTS of the first access unit whose bytes have not all entered (INT64_MAX if none): if
+  // nothing enters, advance_to reports an underflow from then on, and not before.
+  std::int64_t next_incomplete_dts_27mhz() const {
+    // complete_units() keeps next_incomplete_ at the first unit not all in.
+    return next_incomplete_ < units_.size() ? units_[next_incomplete_].dts_27mhz
+                                            : std::numeric_limits<std::int64_t>::max();
+  }
+  // The earliest last-byte arrival time at which a packet of `packet_bytes` fits TB, if nothing
+  // else enters first.
+  std::int64_t tb_room_27mhz(std::uint64_t packet_bytes) const;
   const std::optional<TstdViolation>& first_violation() const { return first_violation_; }
 
  private:
@@ -103,10 +133,32 @@ class TstdModel {
     std::uint64_t b_end = 0;
   };
 
-  std::uint64_t tb_units_at(std::int64_t t_27mhz) const;
-  void drain_tb_to(std::int64_t t_27mhz);
-  std::uint64_t b_level_at(std::int64_t t_27mhz) const;
-  std::uint64_t entered_bytes(const Unit& u) const;
+  static constexpr std::uint64_t kUnitsPerByte = 8 * 27'000'000;  // bit x 27 MHz
+
+  // TB content at t (not before the TB clock): drained at Rx since the last packet.
+  std::uint64_t tb_units_at(std::int64_t t_27mhz) const {
+    if (t_27mhz <= tb_time_27mhz_ || tb_units_ == 0) return tb_units_;
+    const auto elapsed = static_cast<std::uint64_t>(t_27mhz - tb_time_27mhz_);
+    const unsigned __int128 drained = static_cast<unsigned __int128>(elapsed) * params_.rx_bps;
+    return drained >= tb_units_ ? 0 : tb_units_ - static_cast<std::uint64_t>(drained);
+  }
+  void drain_tb_to(std::int64_t t_27mhz) {
+    tb_units_ = tb_units_at(t_27mhz);
+    if (t_27mhz > tb_time_27mhz_) tb_time_27mhz_ = t_27mhz;
+  }
+  std::uint64_t b_level_at(std::int64_t t_27mhz) const {
+    std::uint64_t level = b_level_bytes_;
+    for (std::size_t i = 0; i < units_.size() && units_[i].dts_27mhz <= t_27mhz; ++i) {
+      level -= entered_bytes(units_[i]);
+    }
+    return level;
+  }
+  // Units still queued start at or after removed_until_, so all their entered bytes are live.
+  std::uint64_t entered_bytes(const Unit& u) const {
+    return b_in_ > u.b_begin ? std::min(b_in_, u.b_end) - u.b_begin : 0;
+  }
+  TstdResult advance_removing(std::int64_t t_27mhz);
+  [[noreturn]] static void time_went_backwards();
   TstdResult complete_units(std::int64_t t_27mhz);
   TstdResult report(const TstdViolation& violation);
 

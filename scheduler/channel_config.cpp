@@ -211,7 +211,13 @@ ChannelConfig load_channel_config(const std::filesystem::path& path) {
   };
   try {
     po::variables_map vm;
-    po::store(po::parse_config_file(in, options, false), vm);
+    po::parsed_options parsed = po::parse_config_file(in, options, true);
+    // [headend] belongs to skyclass-headend, which reads it with its own declaration.
+    for (const po::option& o : parsed.options) {
+      if (o.unregistered && !o.string_key.starts_with("headend."))
+        throw BadValue(o.string_key, "unknown key");
+    }
+    po::store(parsed, vm);
     po::notify(vm);
     check_consistency(config);
   } catch (const BadValue& e) {

@@ -8,16 +8,22 @@
 //       (b) skyclass::mux (EsConverter: h264_mp4toannexb + AUD, then Multiplexer + SiGenerator,
 //           output pulled into a buffer that is discarded),
 //       alternating a and b, and prints the best CPU time of each and the ratio.
+//   skyclass-bench-mux dump IN OUT.ts [--muxrate BPS]
+//       writes what (b) produces for IN to OUT.ts, to check that an optimisation keeps the bytes.
+//   skyclass-bench-mux dump-core OUT.ts
+//       writes one mux of core's synthetic access units to OUT.ts, for the same check.
 //   skyclass-bench-mux core [Google Benchmark flags]
 //       the bare multiplexer (PES, PSI/SI, CBR, PCR, T-STD) on synthetic 1.8 Mbit/s H.264 and
 //       192 kbit/s MP2 access units at 2.5 Mbit/s: TS bytes per second on one core.
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -134,7 +140,9 @@ std::uint64_t mux_with_libavformat(const Input& in, std::uint64_t muxrate_bps) {
 
 // ---- (b) skyclass::mux -------------------------------------------------------------------------
 
-std::uint64_t mux_with_skyclass(const Input& in, std::uint64_t muxrate_bps) {
+// `sink`, when given, receives every TS byte (the dump command); the benchmark discards them.
+std::uint64_t mux_with_skyclass(const Input& in, std::uint64_t muxrate_bps,
+                                std::FILE* sink = nullptr) {
   const scheduler::ChannelConfig channel = scheduler::default_channel_config();
   AVFormatContext& f = *in.format;
   const headend::ServiceStream video{mux::StreamKind::h264,
@@ -165,6 +173,9 @@ std::uint64_t mux_with_skyclass(const Input& in, std::uint64_t muxrate_bps) {
   auto drain = [&] {
     while (const std::size_t n = m.pull(out)) {
       bytes += n;
+      if (sink != nullptr && std::fwrite(out.data(), 1, n, sink) != n) {
+        throw std::runtime_error("dump: write failed");
+      }
       benchmark::DoNotOptimize(out.data());
     }
   };
@@ -180,13 +191,31 @@ std::uint64_t mux_with_skyclass(const Input& in, std::uint64_t muxrate_bps) {
   return bytes;
 }
 
+// The headend's conversion alone (h264_mp4toannexb, AUD, ADTS), the part of (b) before the mux:
+// for profiling how the time of (b) splits.
+std::uint64_t convert_only(const Input& in) {
+  AVFormatContext& f = *in.format;
+  headend::EsConverter converters[2] = {
+      headend::EsConverter(*f.streams[in.streams.video.index], in.streams.video),
+      headend::EsConverter(*f.streams[in.streams.audio.index], in.streams.audio)};
+  std::uint64_t bytes = 0;
+  for (const auto& packet : in.packets) {
+    headend::EsConverter& c = converters[packet->stream_index == in.streams.video.index ? 0 : 1];
+    const auto au = c.convert(*packet, c.timestamps(*packet));
+    bytes += au.data.size();
+    benchmark::DoNotOptimize(au.data.data());
+  }
+  return bytes;
+}
+
 int run_compare(const fs::path& file, int runs, std::uint64_t muxrate_bps,
                 const std::string& only) {
   const Input in = demux(file);
-  if (only == "skyclass" || only == "libavformat") {  // for perf: one side alone, no report
-    for (int i = 0; i < runs; ++i) {
-      benchmark::DoNotOptimize(only == "skyclass" ? mux_with_skyclass(in, muxrate_bps)
-                                                  : mux_with_libavformat(in, muxrate_bps));
+  if (only == "skyclass" || only == "libavformat" || only == "converter") {
+    for (int i = 0; i < runs; ++i) {  // for perf: one side alone, no report
+      benchmark::DoNotOptimize(only == "skyclass"      ? mux_with_skyclass(in, muxrate_bps)
+                               : only == "converter" ? convert_only(in)
+                                                     : mux_with_libavformat(in, muxrate_bps));
     }
     return 0;
   }
@@ -220,6 +249,16 @@ int run_compare(const fs::path& file, int runs, std::uint64_t muxrate_bps,
       "  ratio skyclass::mux / libavformat: {:.2f}x the media seconds per CPU second "
       "(target >= 2x)\n",
       ratio);
+  return 0;
+}
+
+int run_dump(const fs::path& file, const fs::path& out_ts, std::uint64_t muxrate_bps) {
+  const Input in = demux(file);
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> sink(std::fopen(out_ts.c_str(), "wb"),
+                                                       &std::fclose);
+  if (!sink) throw std::runtime_error(fmt::format("{}: cannot open for writing", out_ts.string()));
+  const std::uint64_t bytes = mux_with_skyclass(in, muxrate_bps, sink.get());
+  fmt::print("{}: {} TS bytes\n", out_ts.string(), bytes);
   return 0;
 }
 
@@ -263,29 +302,43 @@ std::vector<SyntheticAu> synthetic_access_units() {
   return all;
 }
 
+// One mux of the synthetic access units; `sink`, when given, receives the TS (dump-core).
+std::uint64_t mux_synthetic(const std::vector<SyntheticAu>& aus, std::vector<std::uint8_t>& out,
+                            std::FILE* sink) {
+  static const headend::MuxSetup setup = [] {
+    const scheduler::ChannelConfig channel = scheduler::default_channel_config();
+    const headend::ServiceStream video{
+        mux::StreamKind::h264, mux::kStreamTypeH264, 0x0101, 1'800'000, 30, 2, ""};
+    const headend::ServiceStream audio{
+        mux::StreamKind::mpeg_audio, mux::kStreamTypeMpeg1Audio, 0x0102, 192'000, 30, 2, "chi"};
+    return headend::make_mux_setup(channel, 2'500'000, video, audio);
+  }();
+  std::uint64_t ts_bytes = 0;
+  auto take = [&](std::size_t n) {
+    ts_bytes += n;
+    if (sink != nullptr && std::fwrite(out.data(), 1, n, sink) != n) {
+      throw std::runtime_error("dump-core: write failed");
+    }
+    benchmark::DoNotOptimize(out.data());
+  };
+  mux::SiGenerator si(setup.si, kStartUtcS);
+  mux::Multiplexer m(setup.mux, &si);
+  for (const SyntheticAu& au : aus) {
+    m.push(mux::AccessUnit{au.pid, au.data, au.dts_90k, au.dts_90k, au.key, false});
+    while (const std::size_t n = m.pull(out)) take(n);
+  }
+  m.flush();
+  while (!m.finished()) take(m.pull(out));
+  return ts_bytes;
+}
+
 void BM_MuxCore(benchmark::State& state) {
   static const std::vector<SyntheticAu> aus = synthetic_access_units();
-  const scheduler::ChannelConfig channel = scheduler::default_channel_config();
-  const headend::ServiceStream video{
-      mux::StreamKind::h264, mux::kStreamTypeH264, 0x0101, 1'800'000, 30, 2, ""};
-  const headend::ServiceStream audio{
-      mux::StreamKind::mpeg_audio, mux::kStreamTypeMpeg1Audio, 0x0102, 192'000, 30, 2, "chi"};
-  const headend::MuxSetup setup = headend::make_mux_setup(channel, 2'500'000, video, audio);
   std::vector<std::uint8_t> out(1024 * mux::kTsPacketSize);
   std::uint64_t ts_bytes = 0;
   double media_s = 0;
   for (auto _ : state) {
-    mux::SiGenerator si(setup.si, kStartUtcS);
-    mux::Multiplexer m(setup.mux, &si);
-    for (const SyntheticAu& au : aus) {
-      m.push(mux::AccessUnit{au.pid, au.data, au.dts_90k, au.dts_90k, au.key, false});
-      while (const std::size_t n = m.pull(out)) {
-        ts_bytes += n;
-        benchmark::DoNotOptimize(out.data());
-      }
-    }
-    m.flush();
-    while (!m.finished()) ts_bytes += m.pull(out);
+    ts_bytes += mux_synthetic(aus, out, nullptr);
     media_s += 60.0;
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(ts_bytes));
@@ -298,6 +351,16 @@ int run_core(int argc, char** argv) {
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
+  return 0;
+}
+
+int run_dump_core(const fs::path& out_ts) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> sink(std::fopen(out_ts.c_str(), "wb"),
+                                                       &std::fclose);
+  if (!sink) throw std::runtime_error(fmt::format("{}: cannot open for writing", out_ts.string()));
+  std::vector<std::uint8_t> out(1024 * mux::kTsPacketSize);
+  const std::uint64_t bytes = mux_synthetic(synthetic_access_units(), out, sink.get());
+  fmt::print("{}: {} TS bytes\n", out_ts.string(), bytes);
   return 0;
 }
 
@@ -325,7 +388,9 @@ int main(int argc, char** argv) {
   const std::string usage =
       "usage: skyclass-bench-mux make-input OUT.mp4 [--seconds N]\n"
       "       skyclass-bench-mux compare IN [--runs N] [--muxrate BPS] [--only "
-      "skyclass|libavformat]\n"
+      "skyclass|libavformat|converter]\n"
+      "       skyclass-bench-mux dump IN OUT.ts [--muxrate BPS]\n"
+      "       skyclass-bench-mux dump-core OUT.ts\n"
       "       skyclass-bench-mux core [Google Benchmark flags]\n";
   if (argc < 2) {
     std::cerr << usage;
@@ -339,6 +404,9 @@ int main(int argc, char** argv) {
       return run_compare(argv[2], std::stoi(option(argc, argv, "--runs", "5")),
                          std::stoull(option(argc, argv, "--muxrate", "2500000")),
                          option(argc, argv, "--only", ""));
+    if (command == "dump" && argc >= 4)
+      return run_dump(argv[2], argv[3], std::stoull(option(argc, argv, "--muxrate", "2500000")));
+    if (command == "dump-core" && argc >= 3) return run_dump_core(argv[2]);
     if (command == "core") return run_core(argc - 1, argv + 1);
   } catch (const std::exception& e) {
     std::cerr << "skyclass-bench-mux " << command << ": " << e.what() << "\n";

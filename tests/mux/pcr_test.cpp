@@ -1,6 +1,7 @@
 #include "mux/pcr.hpp"
 
 #include <cstdint>
+#include <stdexcept>
 
 #include <gtest/gtest.h>
 
@@ -79,6 +80,30 @@ TEST(Pcr, DistanceAcrossTheWrap) {
 
 TEST(Pcr, ByteTimeRejectsZeroRate) {
   EXPECT_THROW(byte_time_27mhz(1, 0), std::invalid_argument);
+}
+
+TEST(PacketClock, SteppingEqualsTheClosedFormExactly) {
+  // Muxrates that divide 188 * 8 * 27e6 and ones that leave every kind of remainder, started at
+  // 0 and far out (where k * 188 * 8 * 27e6 needs more than 64 bits).
+  for (std::uint64_t muxrate : {2'500'000ull, 2'499'999ull, 1ull, 7ull, 38'000'000ull,
+                                1'504'000ull, 123'456'789ull, 4'611'686'018'427'387'904ull}) {
+    for (std::uint64_t first : {0ull, 1ull, 999'999'999ull, 400'000'000'000'000ull}) {
+      const unsigned __int128 last_ticks =
+          static_cast<unsigned __int128>(first + 20'001) * 188 * 8 * 27'000'000 / muxrate;
+      if (last_ticks > ~std::uint64_t{0}) continue;  // beyond 2^64 ticks: byte_time_27mhz throws
+      PacketClock clock(muxrate, first);
+      for (std::uint64_t k = first; k < first + 20'000; ++k) {
+        ASSERT_EQ(clock.packet_index(), k);
+        ASSERT_EQ(clock.start_27mhz(), byte_time_27mhz(k * 188, muxrate)) << muxrate << " " << k;
+        ASSERT_EQ(clock.end_27mhz(), byte_time_27mhz((k + 1) * 188, muxrate)) << k;
+        ASSERT_EQ(clock.pcr_27mhz(), packet_pcr_27mhz(k, muxrate)) << k;
+        ASSERT_EQ(clock.next_pcr_27mhz(), packet_pcr_27mhz(k + 1, muxrate)) << k;
+        clock.advance();
+      }
+    }
+  }
+  EXPECT_THROW(PacketClock(0), std::invalid_argument);
+  EXPECT_THROW(PacketClock((std::uint64_t{1} << 62) + 1), std::invalid_argument);
 }
 
 }  // namespace

@@ -49,6 +49,15 @@ TEST(ChannelConfig, UnknownKeyNamesItsLine) {
   EXPECT_EQ(error.rfind(path.string() + ":4: schedule.day_strat: ", 0), 0u) << error;
 }
 
+TEST(ChannelConfig, HeadendSectionIsLeftToTheHeadend) {
+  auto path = write_ini("headend.ini", "[channel]\nname = x\n[headend]\nplaylists = out/pl\n"
+                                       "output = file:a.ts\noutput = file:b.ts\n");
+  EXPECT_EQ(load_channel_config(path).name, "x");
+  // Only [headend] is let through: an unknown key elsewhere is still an error.
+  path = write_ini("headend-bad.ini", "[headend]\nplaylists = x\n[mux]\nmuxrate = 1\n");
+  EXPECT_EQ(load_error(path), path.string() + ":4: mux.muxrate: unknown key");
+}
+
 TEST(ChannelConfig, RejectsOutOfRangeChoices) {
   auto path = write_ini("enc.ini", "[channel]\ntext_encoding = latin1\n");
   EXPECT_EQ(load_error(path), path.string() + ":2: channel.text_encoding: expected one of "

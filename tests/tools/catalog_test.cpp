@@ -56,6 +56,59 @@ TEST(Catalog, ScalesDurationsWithAOneSecondFloor) {
   EXPECT_THROW(scaled_duration_ms(1000, -1), std::invalid_argument);
 }
 
+TEST(Catalog, ScaledLibraryKeepsEachClipsDisplayAspect) {
+  const std::vector<ClipSpec> originals = builtin_clips(1.0);
+  const std::vector<ClipSpec> clips = scaled_library(originals, 128, 72);
+  ASSERT_EQ(clips.size(), originals.size());
+  struct Expected {
+    int width, height, sar_num, sar_den;
+  };
+  const std::map<std::string, Expected> expected = {
+      {"fillers/tips-handwash.mp4", {128, 72, 1, 1}},            // 720x576 16:9
+      {"special/4x3-lesson.mp4", {128, 72, 3, 4}},               // 720x576 4:3
+      {"special/hd-720p30-aac.mp4", {228, 90, 40, 57}},          // 1280x720 1:1
+      {"special/sd-640x360-mono44k.mp4", {114, 64, 512, 513}}};  // 640x360, height floored to 64
+  for (const auto& [path, e] : expected) {
+    SCOPED_TRACE(path);
+    const ClipSpec& c = find(clips, path);
+    EXPECT_EQ(c.width, e.width);
+    EXPECT_EQ(c.height, e.height);
+    EXPECT_EQ(c.sar_num, e.sar_num);
+    EXPECT_EQ(c.sar_den, e.sar_den);
+  }
+  for (const ClipSpec& c : clips) {
+    SCOPED_TRACE(c.relative_path);
+    const ClipSpec& original = find(originals, c.relative_path);
+    EXPECT_EQ(c.duration_ms, original.duration_ms);
+    EXPECT_EQ(c.fps_num, original.fps_num);
+    EXPECT_NO_THROW(validate_clip(c, c.relative_path));
+    EXPECT_NE(spec_hash(c), spec_hash(original)) << "the manifest would keep the 720x576 file";
+    // Display aspect (width x SAR / height) within rounding of the SAR to 16-bit terms.
+    EXPECT_NEAR(
+        double(c.width) * c.sar_num / (double(c.height) * c.sar_den),
+        double(original.width) * original.sar_num / (double(original.height) * original.sar_den),
+        1e-4);
+  }
+  // The house size itself changes nothing.
+  const std::vector<ClipSpec> same = scaled_library(originals, 720, 576);
+  for (std::size_t i = 0; i < same.size(); ++i)
+    EXPECT_EQ(spec_hash(same[i]), spec_hash(originals[i])) << same[i].relative_path;
+}
+
+TEST(Catalog, ScaledLibraryRefusesSizesTheFrameCodeCannotFit) {
+  EXPECT_NO_THROW(scaled_library(builtin_clips(1.0), 106, 64));
+  // 104 wide makes the 640x360 clip 92 px wide: one cell short.
+  EXPECT_THROW(scaled_library(builtin_clips(1.0), 104, 64), std::invalid_argument);
+  EXPECT_THROW(scaled_library(builtin_clips(1.0), 127, 72), std::invalid_argument);  // odd
+  EXPECT_THROW(scaled_library(builtin_clips(1.0), 128, 62), std::invalid_argument);  // < 64
+  try {
+    scaled_library(builtin_clips(1.0), 104, 64);
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("special/sd-640x360-mono44k.mp4 92x64"), std::string::npos)
+        << e.what();
+  }
+}
+
 // The whole built-in library at 1/150 scale (every clip 1-2 s), written once per test process.
 class BuiltinLibrary : public ::testing::Test {
  protected:

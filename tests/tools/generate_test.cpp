@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/tools/media_check.hpp"
+#include "tools/samples/catalog.hpp"
 
 namespace skyclass::tools {
 namespace {
@@ -86,6 +87,41 @@ TEST(GenerateAll, ReportsAFailedClipAndWritesTheOthers) {
   EXPECT_NE(report.clips[0].error.find("321x180"), std::string::npos) << report.clips[0].error;
   EXPECT_FALSE(fs::exists(dir.path() / "special/bad.mp4"));
   EXPECT_GT(report.clips[1].bytes, 0u);
+}
+
+// skyclass-samples --size 128x72: the soak test's library. A size change rewrites the clips, and
+// the frame-code strip still reads back at the smallest sizes (the 640x360 clip becomes 114x64).
+TEST(GenerateAll, TinyPictureSizeIsWrittenAndReplacesTheHouseSize) {
+  testing::TempDir dir("generate-tiny");
+  std::vector<ClipSpec> clips = builtin_clips(0.001);
+  std::erase_if(clips, [](const ClipSpec& c) {
+    return c.relative_path != "fillers/tips-mask.mp4" &&
+           c.relative_path != "special/sd-640x360-mono44k.mp4";
+  });
+  ASSERT_EQ(clips.size(), 2u);
+  EXPECT_EQ(generate_all(clips, dir.path(), 2).made(), 2);
+
+  const std::vector<ClipSpec> tiny_clips = scaled_library(clips, 128, 72);
+  GenerateReport report = generate_all(tiny_clips, dir.path(), 2);
+  EXPECT_EQ(report.made(), 2) << "clips of the old size were kept";
+  for (const ClipSpec& c : tiny_clips) {
+    SCOPED_TRACE(c.relative_path);
+    const testing::MediaInfo info = testing::probe(dir.path() / c.relative_path);
+    ASSERT_EQ(info.open_error, "");
+    ASSERT_TRUE(info.video);
+    EXPECT_EQ(info.video->width, c.width);
+    EXPECT_EQ(info.video->height, c.height);
+    EXPECT_EQ(av_cmp_q(info.video->sar, AVRational{c.sar_num, c.sar_den}), 0);
+    const testing::DecodeResult decoded = testing::decode_all(dir.path() / c.relative_path);
+    EXPECT_EQ(decoded.errors, 0);
+    EXPECT_EQ(decoded.video_frames, 25);
+    EXPECT_EQ(decoded.frame_codes, decoded.frame_indices) << "the frame-code strip is unreadable";
+  }
+  const ClipSpec& mask =
+      tiny_clips[0].relative_path == "fillers/tips-mask.mp4" ? tiny_clips[0] : tiny_clips[1];
+  EXPECT_EQ(mask.width, 128);
+  EXPECT_EQ(mask.height, 72);
+  EXPECT_EQ(generate_all(tiny_clips, dir.path(), 2).skipped(), 2);
 }
 
 TEST(GenerateAll, RejectsDuplicateAndEscapingPaths) {

@@ -6,6 +6,12 @@
 
 #include <fmt/format.h>
 
+extern "C" {
+#include <libavutil/rational.h>
+}
+
+#include "tools/samples/picture.hpp"
+
 namespace skyclass::tools {
 namespace {
 
@@ -89,7 +95,43 @@ void add_special_clips(std::vector<ClipSpec>& clips, double scale) {
   clips.push_back(corrupt);
 }
 
+// `side * to / from` rounded to an even number within [min_px, max_px].
+int scaled_side(int side, int to, int from, int min_px, int max_px) {
+  const long long even = 2 * std::llround(double(side) * to / from / 2);
+  return static_cast<int>(std::clamp<long long>(even, min_px, max_px));
+}
+
 }  // namespace
+
+ClipSpec scaled_picture(const ClipSpec& spec, int width, int height) {
+  ClipSpec scaled = spec;
+  scaled.width = scaled_side(spec.width, width, kHouseWidth, 64, 4096);
+  scaled.height = scaled_side(spec.height, height, kHouseHeight, 64, 2304);
+  // Display aspect width * sar / height stays: sar' = sar * (width * height') / (height * width').
+  AVRational sar{};
+  av_reduce(&sar.num, &sar.den,
+            static_cast<std::int64_t>(spec.sar_num) * spec.width * scaled.height,
+            static_cast<std::int64_t>(spec.sar_den) * spec.height * scaled.width, 65'535);
+  scaled.sar_num = sar.num;
+  scaled.sar_den = sar.den;
+  return scaled;
+}
+
+std::vector<ClipSpec> scaled_library(std::vector<ClipSpec> clips, int width, int height) {
+  if (width < 64 || height < 64 || width > 4096 || height > 2304 || width % 2 || height % 2)
+    throw std::invalid_argument(
+        fmt::format("picture size {}x{} must be even and within 64x64..4096x2304", width, height));
+  for (ClipSpec& clip : clips) {
+    clip = scaled_picture(clip, width, height);
+    const FrameCodeLayout code = frame_code_layout(clip.width, clip.height);
+    if (code.x - code.cell / 2 < 0 || code.y + code.cell + code.cell / 2 > clip.height)
+      throw std::invalid_argument(fmt::format(
+          "picture size {}x{} makes {} {}x{}, too small for its frame-code strip ({} cells of {} "
+          "px)",
+          width, height, clip.relative_path, clip.width, clip.height, code.bits + 2, code.cell));
+  }
+  return clips;
+}
 
 std::int64_t scaled_duration_ms(std::int64_t duration_ms, double duration_scale) {
   if (!std::isfinite(duration_scale) || duration_scale <= 0)
