@@ -143,8 +143,10 @@ void video_settings(const ChannelConfig& config, EncoderSettings& s) {
                         max_bps, v.level, v.profile, v.bitrate_bps));
   }
   s.video_bitrate_bps = v.bitrate_bps;
-  // One second of the bit rate: Table A-1's MaxCPB is never below MaxBR, so this always fits.
-  s.video_vbv_buffer_bits = v.bitrate_bps;
+  // 0.8 s of the bit rate (whole kbit): below the mux delay (0.9 s), so every picture the HRD
+  // delivers at the bit rate is also in the T-STD by its DTS when the mux sends it at that rate
+  // from the mux delay on; and within Table A-1's MaxCPB, which is never below MaxBR.
+  s.video_vbv_buffer_bits = v.bitrate_bps / 1000 * 4 / 5 * 1000;
 
   const std::int64_t gop_frames = std::int64_t{v.gop_ms} * v.fps / 1000;
   if (v.gop_ms <= 0 || gop_frames < 1 || gop_frames > 10 * v.fps) {

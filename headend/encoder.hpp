@@ -27,7 +27,7 @@ struct EncoderSettings {
   std::string profile = "main";  // main|high
   int level_idc = 30;
   std::uint32_t video_bitrate_bps = 1'800'000;      // a whole number of kbit/s (libx264's unit)
-  std::uint32_t video_vbv_buffer_bits = 1'800'000;  // HRD CPB size: one second of the bit rate
+  std::uint32_t video_vbv_buffer_bits = 1'440'000;  // HRD CPB size: 0.8 s of the bit rate
   int gop_frames = 25;  // longest GOP, in frames (floor of gop_ms at fps)
   std::string preset = "veryfast";
   int threads = 0;  // 0: libx264 decides
@@ -44,7 +44,7 @@ struct EncoderSettings {
 // The libx264 options (x264 --fullhelp names, "key=value:...") that VideoEncoder passes as
 // libavcodec's x264-params. For the defaults:
 //   keyint=25:open-gop=0:aud=1:repeat-headers=1:annexb=1:nal-hrd=cbr:bitrate=1800:
-//   vbv-maxrate=1800:vbv-bufsize=1800:level=3.0:sar=64/45:threads=0
+//   vbv-maxrate=1800:vbv-bufsize=1440:level=3.0:sar=64/45:threads=0
 // (the preset's own choices, B-frames and scenecut included, stay as the preset sets them).
 std::string x264_params(const EncoderSettings& settings);
 

@@ -198,7 +198,7 @@ struct Multiplexer::Impl {
 };
 
 Multiplexer::Impl::Impl(const MultiplexerConfig& c, SiSource* si_source)
-    : config(checked(c)), si(si_source), clock(config.muxrate_bps) {
+    : config(checked(c)), si(si_source), clock(config.muxrate_bps, 0, config.start_pcr_27mhz) {
   required_bps = Multiplexer::required_bitrate_bps(config, si);
   if (required_bps > config.muxrate_bps) {
     std::string parts;
@@ -325,11 +325,10 @@ void Multiplexer::Impl::update_horizon() {
 // ---- pull ------------------------------------------------------------------------------------
 
 Multiplexer::Impl::Slot Multiplexer::Impl::slot() const {
-  const auto start = static_cast<std::int64_t>(config.start_pcr_27mhz);
   Slot s;
-  s.start_27mhz = start + static_cast<std::int64_t>(clock.start_27mhz());
-  s.end_27mhz = start + static_cast<std::int64_t>(clock.end_27mhz());
-  s.pcr_27mhz = config.start_pcr_27mhz + clock.pcr_27mhz();
+  s.start_27mhz = static_cast<std::int64_t>(clock.start_27mhz());
+  s.end_27mhz = static_cast<std::int64_t>(clock.end_27mhz());
+  s.pcr_27mhz = clock.pcr_27mhz();
   return s;
 }
 
@@ -350,7 +349,7 @@ bool Multiplexer::Impl::write_slot(const Slot& now, std::span<std::uint8_t, kTsP
     if (const Pick pick = pick_stream(now); pick.stream != nullptr) {
       write_es_packet(*pick.stream, now, pick.plan, out);
     } else {
-      write_null_packet(out);
+      std::memcpy(out.data(), kNullPacket.data(), kTsPacketSize);
       null = true;
     }
   }
@@ -397,16 +396,12 @@ std::size_t Multiplexer::Impl::write_null_run(const Slot& null_slot, std::span<s
   }
   const std::uint64_t pcr_limit =
       last_pcr_27mhz + static_cast<std::uint64_t>(config.pcr_interval_27mhz);
-  std::size_t packets = 0;
-  const std::size_t room = out.size() / kTsPacketSize;
-  PacketClock run = clock;  // stepped in registers
-  while (packets < room && origin + static_cast<std::int64_t>(run.start_27mhz()) < start_limit &&
-         origin + static_cast<std::int64_t>(run.end_27mhz()) < end_limit &&
-         config.start_pcr_27mhz + run.next_pcr_27mhz() <= pcr_limit) {
-    ++packets;
-    run.advance();
-  }
-  clock = run;
+  const auto unsigned_limit = [](std::int64_t limit) {
+    return limit <= 0 ? 0 : static_cast<std::uint64_t>(limit);
+  };
+  const std::size_t packets =
+      clock.advance_while(unsigned_limit(start_limit), unsigned_limit(end_limit), pcr_limit,
+                          out.size() / kTsPacketSize);
   packet_index += packets;
   // write_null_packet's bytes: all stuffing, then each packet's 4-byte header.
   std::memset(out.data(), kStuffingByte, packets * kTsPacketSize);
@@ -425,7 +420,7 @@ void Multiplexer::Impl::check_deadlines(const Slot& now) {
 // Due when waiting one more packet would stretch the interval past the configured one.
 bool Multiplexer::Impl::pcr_due() const {
   if (!pcr_sent) return true;
-  const std::uint64_t next_pcr = config.start_pcr_27mhz + clock.next_pcr_27mhz();
+  const std::uint64_t next_pcr = clock.next_pcr_27mhz();
   return next_pcr - last_pcr_27mhz > static_cast<std::uint64_t>(config.pcr_interval_27mhz);
 }
 
@@ -476,12 +471,12 @@ bool Multiplexer::Impl::write_si_packet(const Slot& now,
     si_sent = 0;
     si_active = true;
   }
-  TsHeader header;
-  header.pid = si_pid;
-  header.payload_unit_start_indicator = si_sent == 0;
-  header.continuity_counter = cc.next(si_pid, true);
-  std::span<std::uint8_t> payload =
-      write_ts_header(out, header, AdaptationField{}, kTsMaxPayloadSize);
+  // Header only, payload all 184 bytes (what write_ts_header writes without adaptation field).
+  out[0] = kTsSyncByte;
+  out[1] = static_cast<std::uint8_t>((si_sent == 0 ? 0x40 : 0) | (si_pid >> 8));
+  out[2] = static_cast<std::uint8_t>(si_pid);
+  out[3] = static_cast<std::uint8_t>(0x10 | cc.next(si_pid, true));
+  const std::span<std::uint8_t> payload = std::span<std::uint8_t>(out).subspan(kTsHeaderSize);
   std::size_t pos = 0;
   if (si_sent == 0) payload[pos++] = 0x00;  // pointer_field: the section starts right after
   const std::size_t n = std::min(payload.size() - pos, si_section.size() - si_sent);

@@ -43,7 +43,8 @@ Pcr pcr_for_packet(std::uint64_t packet_index, std::uint64_t muxrate_bps,
   return Pcr::from_27mhz(packet_pcr_27mhz(packet_index, muxrate_bps, origin_27mhz));
 }
 
-PacketClock::PacketClock(std::uint64_t muxrate_bps, std::uint64_t packet_index)
+PacketClock::PacketClock(std::uint64_t muxrate_bps, std::uint64_t packet_index,
+                         std::uint64_t origin_27mhz)
     : muxrate_bps_(muxrate_bps), packet_index_(packet_index) {
   if (muxrate_bps == 0 || muxrate_bps > (std::uint64_t{1} << 62)) {
     throw std::invalid_argument(
@@ -55,13 +56,39 @@ PacketClock::PacketClock(std::uint64_t muxrate_bps, std::uint64_t packet_index)
   auto at = [&](std::uint64_t byte_index, std::uint64_t& ticks, std::uint64_t* remainder) {
     const unsigned __int128 numerator =
         static_cast<unsigned __int128>(byte_index) * 8u * kSystemClockHz;
-    ticks = static_cast<std::uint64_t>(numerator / muxrate_bps);
+    ticks = origin_27mhz + static_cast<std::uint64_t>(numerator / muxrate_bps);
     if (remainder != nullptr) *remainder = static_cast<std::uint64_t>(numerator % muxrate_bps);
   };
   at(packet_index * 188, start_, nullptr);
   at((packet_index + 1) * 188, end_, &end_remainder_);
   at(packet_index * 188 + kPcrBaseLastByteOffset, pcr_, nullptr);
   at((packet_index + 1) * 188 + kPcrBaseLastByteOffset, next_pcr_, &next_pcr_remainder_);
+}
+
+std::uint64_t PacketClock::advance_while(std::uint64_t start_limit_27mhz,
+                                         std::uint64_t end_limit_27mhz,
+                                         std::uint64_t next_pcr_limit_27mhz,
+                                         std::uint64_t max_packets) {
+  // The state in locals, so that the loop runs in registers.
+  std::uint64_t start = start_, end = end_, end_remainder = end_remainder_;
+  std::uint64_t pcr = pcr_, next_pcr = next_pcr_, next_pcr_remainder = next_pcr_remainder_;
+  std::uint64_t packets = 0;
+  while (packets < max_packets && start < start_limit_27mhz && end < end_limit_27mhz &&
+         next_pcr <= next_pcr_limit_27mhz) {
+    ++packets;
+    start = end;
+    pcr = next_pcr;
+    step(end, end_remainder);
+    step(next_pcr, next_pcr_remainder);
+  }
+  packet_index_ += packets;
+  start_ = start;
+  end_ = end;
+  end_remainder_ = end_remainder;
+  pcr_ = pcr;
+  next_pcr_ = next_pcr;
+  next_pcr_remainder_ = next_pcr_remainder;
+  return packets;
 }
 
 std::uint64_t pcr_distance_27mhz(std::uint64_t earlier_27mhz, std::uint64_t later_27mhz) {

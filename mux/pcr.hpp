@@ -42,14 +42,16 @@ std::uint64_t packet_pcr_27mhz(std::uint64_t packet_index, std::uint64_t muxrate
 Pcr pcr_for_packet(std::uint64_t packet_index, std::uint64_t muxrate_bps,
                    std::uint64_t origin_27mhz = 0);
 
-// The times of packet k and k + 1 of a CBR multiplex, counted from byte 0 of packet 0: the same
-// values as byte_time_27mhz(k * 188) and packet_pcr_27mhz(k) - origin, but moving on one packet
-// by additions only. Each series floor((c + k * 188 * 8 * 27e6) / muxrate) steps by the quotient
-// of 188 * 8 * 27e6 / muxrate and carries the remainder, so every value is exact.
+// The times of packet k and k + 1 of a CBR multiplex on the clock that reads origin_27mhz at
+// byte 0 of packet 0: the same values as origin + byte_time_27mhz(k * 188) and
+// packet_pcr_27mhz(k, muxrate, origin), but moving on one packet by additions only. Each series
+// floor((c + k * 188 * 8 * 27e6) / muxrate) steps by the quotient of 188 * 8 * 27e6 / muxrate
+// and carries the remainder, so every value is exact.
 class PacketClock {
  public:
   // Throws std::invalid_argument for a muxrate of 0 or above 2^62 bit/s.
-  explicit PacketClock(std::uint64_t muxrate_bps, std::uint64_t packet_index = 0);
+  explicit PacketClock(std::uint64_t muxrate_bps, std::uint64_t packet_index = 0,
+                       std::uint64_t origin_27mhz = 0);
 
   std::uint64_t packet_index() const { return packet_index_; }
   std::uint64_t start_27mhz() const { return start_; }  // first byte
@@ -64,6 +66,11 @@ class PacketClock {
     step(end_, end_remainder_);
     step(next_pcr_, next_pcr_remainder_);
   }
+  // Moves on past the packets (at most max_packets) that start before start_limit_27mhz, end
+  // before end_limit_27mhz and whose next packet's PCR is at most next_pcr_limit_27mhz; returns
+  // how many.
+  std::uint64_t advance_while(std::uint64_t start_limit_27mhz, std::uint64_t end_limit_27mhz,
+                              std::uint64_t next_pcr_limit_27mhz, std::uint64_t max_packets);
 
  private:
   // ticks = floor(numerator / muxrate), remainder = numerator mod muxrate; numerator += 188 * 8
@@ -81,8 +88,14 @@ class PacketClock {
   std::uint64_t step_ticks_;      // 188 * 8 * 27e6 / muxrate
   std::uint64_t step_remainder_;  // 188 * 8 * 27e6 mod muxrate
   std::uint64_t packet_index_;
-  std::uint64_t start_ = 0, end_ = 0, end_remainder_ = 0;
-  std::uint64_t pcr_ = 0, next_pcr_ = 0, next_pcr_remainder_ = 0;
+  // No two values read together sit side by side: the compiler would read such a pair with one
+  // vector load, which stalls when the two were just written one by one.
+  std::uint64_t start_ = 0;
+  std::uint64_t end_remainder_ = 0;
+  std::uint64_t end_ = 0;
+  std::uint64_t next_pcr_remainder_ = 0;
+  std::uint64_t pcr_ = 0;
+  std::uint64_t next_pcr_ = 0;
 };
 
 // later - earlier on the wrapping PCR clock, in [0, 2^33 * 300).

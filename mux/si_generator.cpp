@@ -44,6 +44,7 @@ std::uint32_t section_key(const Bytes& section) {
 std::uint64_t next_place_27mhz(std::uint64_t first_27mhz, std::uint64_t period_27mhz,
                                std::uint64_t now_27mhz) {
   if (first_27mhz >= now_27mhz) return first_27mhz;
+  if (first_27mhz + period_27mhz >= now_27mhz) return first_27mhz + period_27mhz;
   return first_27mhz + ceil_div(now_27mhz - first_27mhz, period_27mhz) * period_27mhz;
 }
 
@@ -157,6 +158,10 @@ SiGenerator::SiGenerator(SiConfig config, std::int64_t utc_at_zero_s, std::vecto
     cycles_[id].period_27mhz = static_cast<std::uint64_t>(periods_ms[id]) * kTicksPerMs;
   }
   cycles_[kSchedule50].spread = cycles_[kSchedule51].spread = true;
+  for (std::size_t packets = 0; packets < transmit_by_packets_27mhz_.size(); ++packets) {
+    transmit_by_packets_27mhz_[packets] =
+        ceil_div(packets * kTsPacketBits * kTicksPerSecond, config_.muxrate_bps);
+  }
   try {
     build_static_tables();
   } catch (const std::invalid_argument&) {
@@ -298,8 +303,9 @@ void SiGenerator::set_events(std::vector<EpgEvent> events) {
 }
 
 std::uint64_t SiGenerator::transmit_27mhz(std::size_t section_bytes) const {
-  return ceil_div(section_packet_count(section_bytes) * kTsPacketBits * kTicksPerSecond,
-                  config_.muxrate_bps);
+  const std::size_t packets = section_packet_count(section_bytes);
+  if (packets < transmit_by_packets_27mhz_.size()) return transmit_by_packets_27mhz_[packets];
+  return ceil_div(packets * kTsPacketBits * kTicksPerSecond, config_.muxrate_bps);
 }
 
 bool SiGenerator::eligible(CycleId id, std::uint64_t now_27mhz) const {
@@ -325,8 +331,7 @@ SectionOnPid SiGenerator::send(CycleId id, std::uint64_t now_27mhz) {
   cycle.urgent = false;
   // Due again at its next place after now: one period on, or (far behind, no slots for a whole
   // period) the next place still ahead rather than a burst to catch up.
-  cycle.dues_27mhz[i] = next_place_27mhz(cycle.anchor_27mhz + cycle.phases_27mhz[i],
-                                         cycle.period_27mhz, now_27mhz + 1);
+  cycle.dues_27mhz[i] = next_place_27mhz(cycle.dues_27mhz[i], cycle.period_27mhz, now_27mhz + 1);
   find_next(cycle);
   return SectionOnPid{cycle.pid, section};
 }

@@ -15,6 +15,7 @@
 // max_bitrate_bps() holds however often the guide changes); it holds back a regular repetition
 // that would otherwise block that send with the 25 ms gap. TDT and TOT carry the UTC time of the
 // slot they are sent in: utc_at_zero_s + now_27mhz / 27 MHz.
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <mutex>
@@ -140,6 +141,7 @@ class SiGenerator final : public SiSource {
   std::size_t schedule_max_packets_ = 0;
   int schedule_horizon_days_ = kScheduleDays;
   std::uint64_t max_bitrate_bps_ = 0;
+  std::array<std::uint64_t, 24> transmit_by_packets_27mhz_{};  // a 4096-byte section: 23 packets
 
   mutable std::mutex mutex_;  // guards everything above against set_events and the getters
   std::optional<std::vector<EpgEvent>> pending_events_;

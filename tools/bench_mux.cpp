@@ -140,9 +140,7 @@ std::uint64_t mux_with_libavformat(const Input& in, std::uint64_t muxrate_bps) {
 
 // ---- (b) skyclass::mux -------------------------------------------------------------------------
 
-// `sink`, when given, receives every TS byte (the dump command); the benchmark discards them.
-std::uint64_t mux_with_skyclass(const Input& in, std::uint64_t muxrate_bps,
-                                std::FILE* sink = nullptr) {
+headend::MuxSetup skyclass_setup(const Input& in, std::uint64_t muxrate_bps) {
   const scheduler::ChannelConfig channel = scheduler::default_channel_config();
   AVFormatContext& f = *in.format;
   const headend::ServiceStream video{mux::StreamKind::h264,
@@ -161,13 +159,21 @@ std::uint64_t mux_with_skyclass(const Input& in, std::uint64_t muxrate_bps,
                                      30,
                                      2,
                                      "chi"};
-  const headend::MuxSetup setup = headend::make_mux_setup(channel, muxrate_bps, video, audio);
+  return headend::make_mux_setup(channel, muxrate_bps, video, audio);
+}
+
+// `sink`, when given, receives every TS byte (the dump command); the benchmark discards them.
+std::uint64_t mux_with_skyclass(const Input& in, std::uint64_t muxrate_bps,
+                                std::FILE* sink = nullptr) {
+  const headend::MuxSetup setup = skyclass_setup(in, muxrate_bps);
+  AVFormatContext& f = *in.format;
   mux::SiGenerator si(setup.si, kStartUtcS);
   mux::Multiplexer m(setup.mux, &si);
   headend::EsConverter converters[2] = {
       headend::EsConverter(*f.streams[in.streams.video.index], in.streams.video),
       headend::EsConverter(*f.streams[in.streams.audio.index], in.streams.audio)};
-  const std::uint16_t pids[2] = {video.pid, audio.pid};
+  const scheduler::ChannelConfig channel = scheduler::default_channel_config();
+  const std::uint16_t pids[2] = {channel.video_pid, channel.audio_pid};
   std::vector<std::uint8_t> out(1024 * mux::kTsPacketSize);
   std::uint64_t bytes = 0;
   auto drain = [&] {
@@ -191,8 +197,33 @@ std::uint64_t mux_with_skyclass(const Input& in, std::uint64_t muxrate_bps,
   return bytes;
 }
 
-// The headend's conversion alone (h264_mp4toannexb, AUD, ADTS), the part of (b) before the mux:
-// for profiling how the time of (b) splits.
+// For profiling how the time of (b) splits: the headend's conversion alone (h264_mp4toannexb,
+// AUD, ADTS), and the mux alone on access units converted beforehand.
+struct ConvertedAu {
+  std::uint16_t pid;
+  std::vector<std::uint8_t> data;
+  std::int64_t pts_90k, dts_90k;
+  bool key_frame;
+};
+
+std::vector<ConvertedAu> convert_all(const Input& in) {
+  AVFormatContext& f = *in.format;
+  const scheduler::ChannelConfig channel = scheduler::default_channel_config();
+  headend::EsConverter converters[2] = {
+      headend::EsConverter(*f.streams[in.streams.video.index], in.streams.video),
+      headend::EsConverter(*f.streams[in.streams.audio.index], in.streams.audio)};
+  const std::uint16_t pids[2] = {channel.video_pid, channel.audio_pid};
+  std::vector<ConvertedAu> aus;
+  for (const auto& packet : in.packets) {
+    const int which = packet->stream_index == in.streams.video.index ? 0 : 1;
+    headend::EsConverter& c = converters[which];
+    const auto au = c.convert(*packet, c.timestamps(*packet));
+    aus.push_back({pids[which], std::vector<std::uint8_t>(au.data.begin(), au.data.end()),
+                   au.pts_90k, au.dts_90k, au.key_frame});
+  }
+  return aus;
+}
+
 std::uint64_t convert_only(const Input& in) {
   AVFormatContext& f = *in.format;
   headend::EsConverter converters[2] = {
@@ -208,14 +239,32 @@ std::uint64_t convert_only(const Input& in) {
   return bytes;
 }
 
+std::uint64_t mux_converted(const Input& in, const std::vector<ConvertedAu>& aus,
+                            std::uint64_t muxrate_bps) {
+  const headend::MuxSetup setup = skyclass_setup(in, muxrate_bps);
+  mux::SiGenerator si(setup.si, kStartUtcS);
+  mux::Multiplexer m(setup.mux, &si);
+  std::vector<std::uint8_t> out(1024 * mux::kTsPacketSize);
+  std::uint64_t bytes = 0;
+  for (const ConvertedAu& au : aus) {
+    m.push(mux::AccessUnit{au.pid, au.data, au.pts_90k, au.dts_90k, au.key_frame, false});
+    while (const std::size_t n = m.pull(out)) bytes += n;
+  }
+  m.flush();
+  while (!m.finished()) bytes += m.pull(out);
+  return bytes;
+}
+
 int run_compare(const fs::path& file, int runs, std::uint64_t muxrate_bps,
                 const std::string& only) {
   const Input in = demux(file);
-  if (only == "skyclass" || only == "libavformat" || only == "converter") {
-    for (int i = 0; i < runs; ++i) {  // for perf: one side alone, no report
-      benchmark::DoNotOptimize(only == "skyclass"      ? mux_with_skyclass(in, muxrate_bps)
-                               : only == "converter" ? convert_only(in)
-                                                     : mux_with_libavformat(in, muxrate_bps));
+  if (!only.empty()) {  // for perf: one side or part alone, no report
+    const std::vector<ConvertedAu> aus = only == "mux" ? convert_all(in) : std::vector<ConvertedAu>{};
+    for (int i = 0; i < runs; ++i) {
+      if (only == "skyclass") benchmark::DoNotOptimize(mux_with_skyclass(in, muxrate_bps));
+      if (only == "libavformat") benchmark::DoNotOptimize(mux_with_libavformat(in, muxrate_bps));
+      if (only == "converter") benchmark::DoNotOptimize(convert_only(in));
+      if (only == "mux") benchmark::DoNotOptimize(mux_converted(in, aus, muxrate_bps));
     }
     return 0;
   }
@@ -388,7 +437,7 @@ int main(int argc, char** argv) {
   const std::string usage =
       "usage: skyclass-bench-mux make-input OUT.mp4 [--seconds N]\n"
       "       skyclass-bench-mux compare IN [--runs N] [--muxrate BPS] [--only "
-      "skyclass|libavformat|converter]\n"
+      "skyclass|libavformat|converter|mux]\n"
       "       skyclass-bench-mux dump IN OUT.ts [--muxrate BPS]\n"
       "       skyclass-bench-mux dump-core OUT.ts\n"
       "       skyclass-bench-mux core [Google Benchmark flags]\n";

@@ -124,7 +124,7 @@ TEST(EncoderSettings, DefaultsAreTheDvbProfile) {
   EXPECT_EQ(s.profile, "main");
   EXPECT_EQ(s.level_idc, 30);
   EXPECT_EQ(s.video_bitrate_bps, 1'800'000u);
-  EXPECT_EQ(s.video_vbv_buffer_bits, 1'800'000u);
+  EXPECT_EQ(s.video_vbv_buffer_bits, 1'440'000u);
   EXPECT_EQ(s.gop_frames, 25);
   EXPECT_EQ(s.preset, "veryfast");
   EXPECT_EQ(s.threads, 0);
@@ -134,12 +134,12 @@ TEST(EncoderSettings, DefaultsAreTheDvbProfile) {
   EXPECT_EQ(s.audio_bitrate_bps, 192'000u);
   EXPECT_EQ(x264_params(s),
             "keyint=25:open-gop=0:aud=1:repeat-headers=1:annexb=1:nal-hrd=cbr:bitrate=1800:"
-            "vbv-maxrate=1800:vbv-bufsize=1800:level=3.0:sar=64/45:threads=0");
+            "vbv-maxrate=1800:vbv-bufsize=1440:level=3.0:sar=64/45:threads=0");
   EXPECT_EQ(ffmpeg_video_options(s),
             (std::vector<std::string>{"-c:v",        "libx264",  "-pix_fmt",     "yuv420p",
                                       "-preset",     "veryfast", "-profile:v",   "main",
                                       "-forced-idr", "1",        "-b:v",         "1800k",
-                                      "-maxrate",    "1800k",    "-bufsize",     "1800k",
+                                      "-maxrate",    "1800k",    "-bufsize",     "1440k",
                                       "-aspect",     "16:9",     "-x264-params", x264_params(s)}));
 }
 
