@@ -500,8 +500,8 @@ class Engine {
     finish();
     sequencer_.finish(why);
     result_.wall_s = std::chrono::duration<double>(SteadyClock::now() - wall_start).count();
-    write_status_if_due(true);
     for (auto& sink : sinks_) sink->close();
+    write_status_if_due(true);
     return result_;
   }
 
@@ -809,7 +809,7 @@ std::string format_status(const std::string& status_json) {
                      j.value("items", 0), j.value("fallbacks", 0));
   if (j.contains("output")) {
     const auto& o = j["output"];
-    out += fmt::format("output       {} bit/s (muxrate {}), {} packets\n",
+    out += fmt::format("output       {} bit/s written in the last second (muxrate {}), {} packets\n",
                        o.value("bitrate_bps", 0), o.value("muxrate_bps", 0),
                        o.value("packets", 0));
   }

@@ -131,6 +131,11 @@ struct Multiplexer::Impl {
     std::int64_t last_dts_step_90k = 1;
     std::int64_t offset_90k = 0;
     std::uint32_t epoch = 0;
+    // After the T-STD refused the front packet: it is refused again in every slot that starts
+    // before retry_start and ends before retry_end (TB has no room until then, or the main buffer
+    // until an access unit leaves). kNever: ask the T-STD.
+    std::int64_t retry_start_27mhz = kNever;
+    std::int64_t retry_end_27mhz = kNever;
   };
   struct Slot {
     std::int64_t start_27mhz = 0;
@@ -166,6 +171,7 @@ struct Multiplexer::Impl {
   void write_pcr_slot(const Slot& slot, std::span<std::uint8_t, kTsPacketSize> out);
   bool write_si_packet(const Slot& slot, std::span<std::uint8_t, kTsPacketSize> out);
   Pick pick_stream(const Slot& slot);
+  void refused(Stream& s, const Slot& now);
   bool released(const Stream& s, const Slot& slot) const;
   EsPlan plan_es_packet(const Stream& s, bool pcr_due) const;
   bool may_send(const Stream& s, const Slot& slot, const EsPlan& plan) const;
@@ -188,6 +194,7 @@ struct Multiplexer::Impl {
   std::uint32_t latest_epoch = 0;
   std::int64_t latest_offset_90k = 0;
   std::int64_t horizon_27mhz = kNever;  // slots starting before this are decided
+  std::int64_t next_removal_27mhz = kNever;  // no access unit leaves a T-STD before this
   // PSI/SI section being packetised.
   std::span<const std::uint8_t> si_section;  // the source keeps it until it is out
   std::uint16_t si_pid = 0;
@@ -299,6 +306,7 @@ void Multiplexer::Impl::commit(Stream& s, const AccessUnit& au, std::int64_t off
   const std::size_t b_bytes =
       s.packetiser.push(PesFrame{au.data, au.pts_90k + offset, out_dts, au.key_frame});
   s.tstd.add_access_unit(out_dts * kTicks, b_bytes);
+  next_removal_27mhz = std::min(next_removal_27mhz, out_dts * kTicks);
   if (s.pushed && out_dts > s.last_out_dts_90k) s.last_dts_step_90k = out_dts - s.last_out_dts_90k;
   s.last_out_dts_90k = out_dts;
   s.pushed = true;
@@ -387,12 +395,9 @@ std::size_t Multiplexer::Impl::write_null_run(const Slot& null_slot, std::span<s
       start_limit = std::min(start_limit, ready_90k * kTicks);
       continue;
     }
-    const std::int64_t tb_room = s.tstd.tb_room_27mhz(kTsPacketSize);
-    if (tb_room > null_slot.end_27mhz) {
-      end_limit = std::min(end_limit, tb_room);
-    } else {
-      start_limit = std::min(start_limit, s.tstd.next_removal_27mhz());
-    }
+    // Refused in null_slot (pick_stream recorded until when).
+    start_limit = std::min(start_limit, s.retry_start_27mhz);
+    end_limit = std::min(end_limit, s.retry_end_27mhz);
   }
   const std::uint64_t pcr_limit =
       last_pcr_27mhz + static_cast<std::uint64_t>(config.pcr_interval_27mhz);
@@ -411,9 +416,14 @@ std::size_t Multiplexer::Impl::write_null_run(const Slot& null_slot, std::span<s
   return packets * kTsPacketSize;
 }
 
+// Access units leave their T-STD buffers (and an incomplete one fails) at their DTS. Before the
+// next DTS, advance_to would only drain TB, which every later T-STD call does on its own.
 void Multiplexer::Impl::check_deadlines(const Slot& now) {
+  if (now.start_27mhz < next_removal_27mhz) return;
+  next_removal_27mhz = kForever;
   for (auto& s : streams) {
     if (s.tstd.advance_to(now.start_27mhz) != TstdResult::ok) fail(s, s.tstd);
+    next_removal_27mhz = std::min(next_removal_27mhz, s.tstd.next_removal_27mhz());
   }
 }
 
@@ -518,10 +528,28 @@ Multiplexer::Impl::Pick Multiplexer::Impl::pick_stream(const Slot& now) {
         s.packetiser.front().dts_90k >= best.stream->packetiser.front().dts_90k) {
       continue;
     }
+    if (now.start_27mhz < s.retry_start_27mhz && now.end_27mhz < s.retry_end_27mhz) continue;
     const EsPlan plan = plan_es_packet(s, false);
-    if (may_send(s, now, plan)) best = Pick{&s, plan};
+    if (may_send(s, now, plan)) {
+      best = Pick{&s, plan};
+    } else {
+      refused(s, now);
+    }
   }
   return best;
+}
+
+// Until when the T-STD refuses the front packet of `s`, refused in `now`: TB, if it had no room,
+// until it has; else the main buffer, until an access unit leaves.
+void Multiplexer::Impl::refused(Stream& s, const Slot& now) {
+  const std::int64_t tb_room = s.tstd.tb_room_27mhz(kTsPacketSize);
+  if (tb_room > now.end_27mhz) {
+    s.retry_start_27mhz = kForever;
+    s.retry_end_27mhz = tb_room;
+  } else {
+    s.retry_start_27mhz = s.tstd.next_removal_27mhz();
+    s.retry_end_27mhz = kForever;
+  }
 }
 
 void Multiplexer::Impl::write_es_packet(Stream& s, const Slot& now, const EsPlan& plan,
@@ -554,6 +582,7 @@ void Multiplexer::Impl::write_es_packet(Stream& s, const Slot& now, const EsPlan
       TstdResult::ok) {
     fail(s, s.tstd);
   }
+  s.retry_start_27mhz = s.retry_end_27mhz = kNever;
   s.sent_in_front += plan.payload_bytes;
   if (s.sent_in_front == s.packetiser.front().size) {
     s.packetiser.pop_front();
