@@ -340,6 +340,8 @@ int run_play(int argc, char** argv) {
 
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
+  // A reader that goes away (file:/dev/stdout into a pipe) fails that sink, not the channel.
+  std::signal(SIGPIPE, SIG_IGN);
   const headend::PlayoutResult r = headend::run_playout(o, programme, g_stop);
   const double stream_s = r.frames * o.channel.frame_ms() / 1000.0;
   std::cerr << fmt::format(

@@ -164,11 +164,17 @@ struct Multiplexer::Impl {
 
   // pull
   Slot slot() const;  // the slot of packet_index
-  bool write_slot(const Slot& now, std::span<std::uint8_t, kTsPacketSize> out);
+  // What write_slot wrote, for the run of like slots that may follow.
+  struct Written {
+    bool null = false;
+    Stream* es = nullptr;  // the stream a packet of elementary-stream data came from
+  };
+  Written write_slot(const Slot& now, std::span<std::uint8_t, kTsPacketSize> out);
   std::size_t write_null_run(const Slot& null_slot, std::span<std::uint8_t> out);
+  std::size_t write_es_run(Stream& s, std::span<std::uint8_t> out);
   void check_deadlines(const Slot& slot);
   bool pcr_due() const;
-  void write_pcr_slot(const Slot& slot, std::span<std::uint8_t, kTsPacketSize> out);
+  Stream* write_pcr_slot(const Slot& slot, std::span<std::uint8_t, kTsPacketSize> out);
   bool write_si_packet(const Slot& slot, std::span<std::uint8_t, kTsPacketSize> out);
   Pick pick_stream(const Slot& slot);
   void refused(Stream& s, const Slot& now);
@@ -347,23 +353,78 @@ bool Multiplexer::Impl::finished() const {
   });
 }
 
-// Writes the slot of packet_index; returns true for a null packet.
-bool Multiplexer::Impl::write_slot(const Slot& now, std::span<std::uint8_t, kTsPacketSize> out) {
+// Writes the slot of packet_index.
+Multiplexer::Impl::Written Multiplexer::Impl::write_slot(const Slot& now,
+                                                         std::span<std::uint8_t, kTsPacketSize> out) {
   check_deadlines(now);
-  bool null = false;
+  Written written;
   if (pcr_due()) {
-    write_pcr_slot(now, out);
+    written.es = write_pcr_slot(now, out);
   } else if (!write_si_packet(now, out)) {
     if (const Pick pick = pick_stream(now); pick.stream != nullptr) {
       write_es_packet(*pick.stream, now, pick.plan, out);
+      written.es = pick.stream;
     } else {
       std::memcpy(out.data(), kNullPacket.data(), kTsPacketSize);
-      null = true;
+      written.null = true;
     }
   }
   ++packet_index;
   clock.advance();
-  return null;
+  return written;
+}
+
+// After a packet of `s`: the following slots in which write_slot would send the next packets of
+// the same PES, written at once. Each slot of the run passes what write_slot checks, in cheaper
+// form: no access unit leaves a T-STD (check_deadlines has nothing to do), no PCR is due, the SI
+// source is quiet, no stream that write_slot would prefer to `s` (an earlier DTS, or the same
+// DTS and declared first) can send (it has nothing closed, is not released, or its T-STD refused
+// it until later), and the T-STD takes the packet of `s`. The run ends with the PES.
+std::size_t Multiplexer::Impl::write_es_run(Stream& s, std::span<std::uint8_t> out) {
+  if (s.sent_in_front == 0 || !pcr_sent) return 0;  // PES out, or a PCR due: write_slot decides
+  const Slot first = slot();
+  std::int64_t start_limit = std::min(horizon_27mhz, next_removal_27mhz);
+  std::int64_t end_limit = kForever;
+  if (si != nullptr) {
+    const std::uint64_t quiet = si->quiet_until_27mhz();
+    const auto origin = static_cast<std::int64_t>(config.start_pcr_27mhz);
+    if (quiet < static_cast<std::uint64_t>(kForever - origin)) {
+      start_limit = std::min(start_limit, origin + static_cast<std::int64_t>(quiet));
+    }
+  }
+  const std::int64_t dts_90k = s.packetiser.front().dts_90k;
+  for (Stream& o : streams) {
+    if (&o == &s || o.packetiser.closed_packets() == 0) continue;
+    const std::int64_t o_dts_90k = o.packetiser.front().dts_90k;
+    if (o_dts_90k > dts_90k || (o_dts_90k == dts_90k && &o > &s)) continue;  // s goes first
+    if (!released(o, first)) {
+      const std::int64_t ready_90k = o.packetiser.front().ready_dts_90k - config.mux_delay_90k;
+      start_limit = std::min(start_limit, ready_90k * kTicks);
+    } else if (first.start_27mhz < o.retry_start_27mhz && first.end_27mhz < o.retry_end_27mhz) {
+      start_limit = std::min(start_limit, o.retry_start_27mhz);
+      end_limit = std::min(end_limit, o.retry_end_27mhz);
+    } else {
+      return 0;  // it may send: write_slot decides
+    }
+  }
+  const std::uint64_t pcr_limit =
+      last_pcr_27mhz + static_cast<std::uint64_t>(config.pcr_interval_27mhz);
+  std::size_t written = 0;
+  while (written + kTsPacketSize <= out.size()) {
+    const Slot now = slot();
+    if (now.start_27mhz >= start_limit || now.end_27mhz >= end_limit ||
+        clock.next_pcr_27mhz() > pcr_limit) {
+      break;
+    }
+    const EsPlan plan = plan_es_packet(s, false);
+    if (!may_send(s, now, plan)) break;
+    write_es_packet(s, now, plan, out.subspan(written).first<kTsPacketSize>());
+    written += kTsPacketSize;
+    ++packet_index;
+    clock.advance();
+    if (s.sent_in_front == 0) break;  // the PES is out
+  }
+  return written;
 }
 
 // After `null_slot`: the following slots that write_slot would also fill with null packets,
@@ -434,15 +495,16 @@ bool Multiplexer::Impl::pcr_due() const {
   return next_pcr - last_pcr_27mhz > static_cast<std::uint64_t>(config.pcr_interval_27mhz);
 }
 
-void Multiplexer::Impl::write_pcr_slot(const Slot& now,
-                                       std::span<std::uint8_t, kTsPacketSize> out) {
+// Returns the stream whose data the PCR rides on, or nullptr for an adaptation-only packet.
+Multiplexer::Impl::Stream* Multiplexer::Impl::write_pcr_slot(
+    const Slot& now, std::span<std::uint8_t, kTsPacketSize> out) {
   for (auto& s : streams) {
     if (s.config.pid != config.pcr_pid) continue;
     if (s.packetiser.closed_packets() > 0 && released(s, now)) {
       const EsPlan plan = plan_es_packet(s, true);
       if (may_send(s, now, plan)) {
         write_es_packet(s, now, plan, out);
-        return;
+        return &s;
       }
     }
   }
@@ -456,6 +518,7 @@ void Multiplexer::Impl::write_pcr_slot(const Slot& now,
   write_ts_header(out, header, af, 0);
   pcr_sent = true;
   last_pcr_27mhz = now.pcr_27mhz;
+  return nullptr;
 }
 
 bool Multiplexer::Impl::write_si_packet(const Slot& now,
@@ -491,7 +554,7 @@ bool Multiplexer::Impl::write_si_packet(const Slot& now,
   if (si_sent == 0) payload[pos++] = 0x00;  // pointer_field: the section starts right after
   const std::size_t n = std::min(payload.size() - pos, si_section.size() - si_sent);
   std::memcpy(payload.data() + pos, si_section.data() + si_sent, n);
-  std::fill(payload.begin() + static_cast<std::ptrdiff_t>(pos + n), payload.end(), kStuffingByte);
+  std::memset(payload.data() + pos + n, kStuffingByte, payload.size() - pos - n);
   si_sent += n;
   si_active = si_sent < si_section.size();
   return true;
@@ -637,9 +700,10 @@ std::size_t Multiplexer::pull(std::span<std::uint8_t> out) {
   while (written < out.size() && !m.finished()) {
     const Impl::Slot now = m.slot();
     if (now.start_27mhz >= m.horizon_27mhz) break;
-    const bool null = m.write_slot(now, out.subspan(written).first<kTsPacketSize>());
+    const Impl::Written slot = m.write_slot(now, out.subspan(written).first<kTsPacketSize>());
     written += kTsPacketSize;
-    if (null) written += m.write_null_run(now, out.subspan(written));
+    if (slot.null) written += m.write_null_run(now, out.subspan(written));
+    if (slot.es != nullptr) written += m.write_es_run(*slot.es, out.subspan(written));
   }
   return written;
 }

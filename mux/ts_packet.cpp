@@ -69,7 +69,7 @@ void write_adaptation_field(std::uint8_t* p, const AdaptationField& af, std::uin
     std::memcpy(q, af.transport_private_data.data(), af.transport_private_data.size());
     q += af.transport_private_data.size();
   }
-  std::fill(q, p + 1 + length, kStuffingByte);
+  std::memset(q, kStuffingByte, static_cast<std::size_t>(p + 1 + length - q));
 }
 
 void check_writable(const TsHeader& header, const AdaptationField& af, std::size_t af_size,

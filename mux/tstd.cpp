@@ -122,6 +122,10 @@ std::uint64_t TstdModel::tb_level_bytes() const {
   return ceil_div(tb_units_, kUnitsPerByte);
 }
 
+std::uint64_t TstdModel::peak_tb_level_bytes() const {
+  return ceil_div(peak_tb_units_, kUnitsPerByte);
+}
+
 std::int64_t TstdModel::tb_empty_27mhz() const {
   return tb_time_27mhz_ + static_cast<std::int64_t>(ceil_div(tb_units_, params_.rx_bps));
 }
@@ -200,7 +204,7 @@ TstdResult TstdModel::enter(std::int64_t first_byte_27mhz, std::int64_t last_byt
   const std::uint64_t live_from = std::max(b_in_, removed_until_);
   b_in_ += b_bytes;
   b_level_bytes_ += b_in_ > live_from ? b_in_ - live_from : 0;
-  peak_tb_bytes_ = std::max(peak_tb_bytes_, tb_level_bytes());
+  peak_tb_units_ = std::max(peak_tb_units_, tb_units_);
   peak_b_bytes_ = std::max(peak_b_bytes_, b_level_bytes_);
   TstdResult overflow = TstdResult::ok;
   if (tb_units_ > params_.tb_size_bytes * kUnitsPerByte) {

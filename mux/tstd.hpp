@@ -104,7 +104,7 @@ class TstdModel {
   std::int64_t now_27mhz() const { return now_27mhz_; }
   std::uint64_t tb_level_bytes() const;  // rounded up, at the TB clock (last packet's arrival)
   std::uint64_t b_level_bytes() const { return b_level_bytes_; }
-  std::uint64_t peak_tb_level_bytes() const { return peak_tb_bytes_; }
+  std::uint64_t peak_tb_level_bytes() const;
   std::uint64_t peak_b_level_bytes() const { return peak_b_bytes_; }
   // When TB will be empty if nothing more enters.
   std::int64_t tb_empty_27mhz() const;
@@ -172,7 +172,7 @@ class TstdModel {
   std::uint64_t removed_until_ = 0;  // bytes before this position belong to removed units
   std::size_t next_incomplete_ = 0;  // index in units_ of the first unit not fully entered
   std::int64_t last_dts_27mhz_ = 0;
-  std::uint64_t peak_tb_bytes_ = 0;
+  std::uint64_t peak_tb_units_ = 0;  // bytes rounded up only when asked
   std::uint64_t peak_b_bytes_ = 0;
   std::optional<TstdViolation> first_violation_;
   detail::VectorQueue<Unit> units_;

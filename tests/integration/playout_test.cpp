@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -158,6 +159,14 @@ class PlayoutDay : public ::testing::Test {
     }
     check_ = new testing::StreamCheck(testing::StreamCheckConfig{700'000, 0x0101, 0x0102, 0x0101,
                                                                  3600, 2160, 288});
+    // ffprobe reads the whole day too, from a second output (a FIFO), as a peer check.
+    const fs::path fifo = kOut / "day/probe.fifo";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    std::thread probe([fifo] {
+      probe_ = run("ffprobe -v warning -count_packets -show_entries stream=codec_name,nb_read_packets "
+                   "-show_entries program_tags=service_name -of compact -f mpegts -i " +
+                   sh_quote(fifo.string()));
+    });
     const auto start = std::chrono::steady_clock::now();
     exit_code_ = stream_into(
         headend() + " play --config " + sh_quote(config_.string()) + " --playlists " +
@@ -165,8 +174,10 @@ class PlayoutDay : public ::testing::Test {
             sh_quote(kTinyLibrary.string()) + " --clock virtual --start " +
             std::string(kStart) + " --duration " + std::string(kDuration) + " --asrun " +
             sh_quote((kOut / "day/asrun.jsonl").string()) + " --status " +
-            sh_quote((kOut / "day/status.json").string()) + " --output file:/dev/stdout",
+            sh_quote((kOut / "day/status.json").string()) + " --output file:/dev/stdout" +
+            " --output file:" + sh_quote(fifo.string()),
         *check_);
+    probe.join();
     wall_s_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     asrun_ = read_json_lines(kOut / "day/asrun.jsonl");
   }
@@ -181,6 +192,7 @@ class PlayoutDay : public ::testing::Test {
   static inline int exit_code_ = -1;
   static inline double wall_s_ = 0;
   static inline std::vector<json> asrun_;
+  static inline testing::ProcessResult probe_;
 
   // Every playlist item that starts inside the run, in order.
   static std::vector<const scheduler::PlaylistItem*> items_in_run() {
@@ -201,6 +213,17 @@ TEST_F(PlayoutDay, RunsTheWholeDayIntoTheNextPlaylist) {
                        check_->video_frames()));
   EXPECT_EQ(check_->video_frames(), kDurationMs / 40);
   EXPECT_EQ(check_->error_count, 0u) << fmt::format("{}", fmt::join(check_->errors, "\n"));
+}
+
+TEST_F(PlayoutDay, FfprobeReadsTheWholeDayCleanly) {
+  EXPECT_EQ(probe_.exit_code, 0) << probe_.err;
+  EXPECT_EQ(probe_.err, "") << "ffprobe warnings";
+  EXPECT_NE(probe_.out.find("service_name=CETV-4 空中课堂"), std::string::npos) << probe_.out;
+  EXPECT_NE(probe_.out.find(fmt::format("codec_name=h264|nb_read_packets={}", kDurationMs / 40)),
+            std::string::npos)
+      << probe_.out;
+  EXPECT_NE(probe_.out.find("codec_name=mp2|nb_read_packets="), std::string::npos) << probe_.out;
+  measured("playout day: ffprobe: " + probe_.out);
 }
 
 TEST_F(PlayoutDay, PcrIsExactlyNominalAndFrequent) {
