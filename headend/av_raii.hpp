@@ -10,9 +10,12 @@
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavcodec/bsf.h>
+#include <libavfilter/avfilter.h>
 #include <libavformat/avformat.h>
 #include <libavutil/error.h>
 #include <libavutil/frame.h>
+#include <libswresample/swresample.h>
+#include <libswscale/swscale.h>
 }
 
 namespace skyclass::headend::av {
@@ -53,6 +56,16 @@ struct IoContextDeleter {
   }
 };
 
+struct SwsDeleter {
+  void operator()(SwsContext* ctx) const noexcept { sws_freeContext(ctx); }
+};
+struct SwrDeleter {
+  void operator()(SwrContext* ctx) const noexcept { swr_free(&ctx); }
+};
+struct FilterGraphDeleter {
+  void operator()(AVFilterGraph* graph) const noexcept { avfilter_graph_free(&graph); }
+};
+
 using InputFormatPtr = std::unique_ptr<AVFormatContext, InputFormatDeleter>;
 using OutputFormatPtr = std::unique_ptr<AVFormatContext, OutputFormatDeleter>;
 using CodecContextPtr = std::unique_ptr<AVCodecContext, CodecContextDeleter>;
@@ -60,6 +73,9 @@ using PacketPtr = std::unique_ptr<AVPacket, PacketDeleter>;
 using FramePtr = std::unique_ptr<AVFrame, FrameDeleter>;
 using BsfContextPtr = std::unique_ptr<AVBSFContext, BsfContextDeleter>;
 using IoContextPtr = std::unique_ptr<AVIOContext, IoContextDeleter>;
+using SwsPtr = std::unique_ptr<SwsContext, SwsDeleter>;
+using SwrPtr = std::unique_ptr<SwrContext, SwrDeleter>;
+using FilterGraphPtr = std::unique_ptr<AVFilterGraph, FilterGraphDeleter>;
 
 // The av_strerror text of an AVERROR code.
 inline std::string av_error(int averror) {

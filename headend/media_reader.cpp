@@ -58,19 +58,9 @@ constexpr int kAudioResyncMs = 40;
 constexpr std::int64_t kSeekBackoffMs = 1000;
 constexpr int kSeekRetries = 3;
 
-// libswscale, libswresample and libavfilter owners (beside the av_raii.hpp ones this stage uses).
-struct SwsDeleter {
-  void operator()(SwsContext* ctx) const noexcept { sws_freeContext(ctx); }
-};
-struct SwrDeleter {
-  void operator()(SwrContext* ctx) const noexcept { swr_free(&ctx); }
-};
-struct FilterGraphDeleter {
-  void operator()(AVFilterGraph* graph) const noexcept { avfilter_graph_free(&graph); }
-};
-using SwsPtr = std::unique_ptr<SwsContext, SwsDeleter>;
-using SwrPtr = std::unique_ptr<SwrContext, SwrDeleter>;
-using FilterGraphPtr = std::unique_ptr<AVFilterGraph, FilterGraphDeleter>;
+using av::FilterGraphPtr;
+using av::SwrPtr;
+using av::SwsPtr;
 
 av::FramePtr make_frame() {
   av::FramePtr frame(av_frame_alloc());

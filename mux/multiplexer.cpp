@@ -376,12 +376,13 @@ Multiplexer::Impl::Written Multiplexer::Impl::write_slot(const Slot& now,
 
 // After a packet of `s`: the following slots in which write_slot would send the next packets of
 // the same PES, written at once. Each slot of the run passes what write_slot checks, in cheaper
-// form: no access unit leaves a T-STD (check_deadlines has nothing to do), no PCR is due, the SI
-// source is quiet, no stream that write_slot would prefer to `s` (an earlier DTS, or the same
+// form: no access unit leaves a T-STD (check_deadlines has nothing to do), no PCR is due, no
+// section is being sent and the SI source is quiet, no stream that write_slot would prefer to `s` (an earlier DTS, or the same
 // DTS and declared first) can send (it has nothing closed, is not released, or its T-STD refused
 // it until later), and the T-STD takes the packet of `s`. The run ends with the PES.
 std::size_t Multiplexer::Impl::write_es_run(Stream& s, std::span<std::uint8_t> out) {
-  if (s.sent_in_front == 0 || !pcr_sent) return 0;  // PES out, or a PCR due: write_slot decides
+  // PES out, a section being sent (after a PCR slot) or a PCR due: write_slot decides.
+  if (s.sent_in_front == 0 || si_active || !pcr_sent) return 0;
   const Slot first = slot();
   std::int64_t start_limit = std::min(horizon_27mhz, next_removal_27mhz);
   std::int64_t end_limit = kForever;
@@ -550,11 +551,11 @@ bool Multiplexer::Impl::write_si_packet(const Slot& now,
   out[2] = static_cast<std::uint8_t>(si_pid);
   out[3] = static_cast<std::uint8_t>(0x10 | cc.next(si_pid, true));
   const std::span<std::uint8_t> payload = std::span<std::uint8_t>(out).subspan(kTsHeaderSize);
+  std::memset(payload.data(), kStuffingByte, kTsMaxPayloadSize);  // fixed size: a few stores
   std::size_t pos = 0;
   if (si_sent == 0) payload[pos++] = 0x00;  // pointer_field: the section starts right after
   const std::size_t n = std::min(payload.size() - pos, si_section.size() - si_sent);
   std::memcpy(payload.data() + pos, si_section.data() + si_sent, n);
-  std::memset(payload.data() + pos + n, kStuffingByte, payload.size() - pos - n);
   si_sent += n;
   si_active = si_sent < si_section.size();
   return true;

@@ -172,8 +172,7 @@ std::uint64_t mux_with_skyclass(const Input& in, std::uint64_t muxrate_bps,
   headend::EsConverter converters[2] = {
       headend::EsConverter(*f.streams[in.streams.video.index], in.streams.video),
       headend::EsConverter(*f.streams[in.streams.audio.index], in.streams.audio)};
-  const scheduler::ChannelConfig channel = scheduler::default_channel_config();
-  const std::uint16_t pids[2] = {channel.video_pid, channel.audio_pid};
+  const std::uint16_t pids[2] = {setup.mux.streams[0].pid, setup.mux.streams[1].pid};
   std::vector<std::uint8_t> out(1024 * mux::kTsPacketSize);
   std::uint64_t bytes = 0;
   auto drain = [&] {

@@ -217,7 +217,11 @@ TEST_F(PlayoutDay, RunsTheWholeDayIntoTheNextPlaylist) {
 
 TEST_F(PlayoutDay, FfprobeReadsTheWholeDayCleanly) {
   EXPECT_EQ(probe_.exit_code, 0) << probe_.err;
-  EXPECT_EQ(probe_.err, "") << "ffprobe warnings";
+  // ffprobe says once that it has no decoder for the EIT's data stream (AV_CODEC_ID_EPG); any
+  // other line (packet corrupt, continuity, timestamps) is a finding.
+  const std::string warnings =
+      std::regex_replace(probe_.err, std::regex("Unsupported codec with id 98306 for input stream [0-9]+\n"), "");
+  EXPECT_EQ(warnings, "") << "ffprobe warnings";
   EXPECT_NE(probe_.out.find("service_name=CETV-4 空中课堂"), std::string::npos) << probe_.out;
   EXPECT_NE(probe_.out.find(fmt::format("codec_name=h264|nb_read_packets={}", kDurationMs / 40)),
             std::string::npos)
