@@ -172,9 +172,12 @@ struct Multiplexer::Impl {
   Written write_slot(const Slot& now, std::span<std::uint8_t, kTsPacketSize> out);
   std::size_t write_null_run(const Slot& null_slot, std::span<std::uint8_t> out);
   std::size_t write_es_run(Stream& s, std::span<std::uint8_t> out);
+  std::int64_t si_quiet_end_27mhz() const;
   void check_deadlines(const Slot& slot);
   bool pcr_due() const;
   Stream* write_pcr_slot(const Slot& slot, std::span<std::uint8_t, kTsPacketSize> out);
+  void write_pcr_only(const Slot& slot, std::span<std::uint8_t, kTsPacketSize> out);
+  bool pcr_stream_idle(const Slot& now) const;
   bool write_si_packet(const Slot& slot, std::span<std::uint8_t, kTsPacketSize> out);
   Pick pick_stream(const Slot& slot);
   void refused(Stream& s, const Slot& now);
@@ -199,7 +202,7 @@ struct Multiplexer::Impl {
   bool mapped = false;
   std::uint32_t latest_epoch = 0;
   std::int64_t latest_offset_90k = 0;
-  std::int64_t horizon_27mhz = kNever;  // slots starting before this are decided
+  std::int64_t horizon_27mhz = kNever;       // slots starting before this are decided
   std::int64_t next_removal_27mhz = kNever;  // no access unit leaves a T-STD before this
   // PSI/SI section being packetised.
   std::span<const std::uint8_t> si_section;  // the source keeps it until it is out
@@ -267,12 +270,17 @@ void Multiplexer::Impl::validate(const Stream& s, const AccessUnit& au, std::int
     return fmt::format("access unit on PID 0x{:04X} (PTS {}, DTS {})", s.config.pid, au.pts_90k,
                        au.dts_90k);
   };
+  // The checks on timestamps and sizes are worked out before the data is read (its first read
+  // may wait for memory), and reported in this order: data, PTS, DTS, size, T-STD, delivery.
+  const std::int64_t out_dts = au.dts_90k + offset;
+  const std::uint64_t b_bytes = au.data.size() + kMaxPesHeaderSize + kAccessUnitDelimiter.size();
+  const Slot now = slot();
+  const auto send_time = static_cast<std::int64_t>(byte_time_27mhz(b_bytes, config.muxrate_bps));
   const AccessUnitCheck check = check_access_unit(s.config.kind, au.data);
   if (check != AccessUnitCheck::ok && check != AccessUnitCheck::ok_without_aud) {
     throw MuxError(fmt::format("{}: {}", where(), to_string(check)));
   }
   if (au.pts_90k < au.dts_90k) throw MuxError(fmt::format("{}: PTS is before DTS", where()));
-  const std::int64_t out_dts = au.dts_90k + offset;
   if (s.pushed && out_dts < s.last_out_dts_90k) {
     throw MuxError(fmt::format("{}: DTS goes backwards (output DTS {} after {}{})", where(),
                                out_dts, s.last_out_dts_90k,
@@ -282,13 +290,10 @@ void Multiplexer::Impl::validate(const Stream& s, const AccessUnit& au, std::int
     throw MuxError(fmt::format("{}: frame of {} bytes exceeds audio_pes_max_payload_bytes {}",
                                where(), au.data.size(), config.audio_pes_max_payload_bytes));
   }
-  const std::uint64_t b_bytes = au.data.size() + kMaxPesHeaderSize + kAccessUnitDelimiter.size();
   if (b_bytes > s.tstd.params().b_size_bytes) {
     throw MuxError(fmt::format("{}: {} bytes can never fit the T-STD buffer of {} bytes", where(),
                                au.data.size(), s.tstd.params().b_size_bytes));
   }
-  const Slot now = slot();
-  const auto send_time = static_cast<std::int64_t>(byte_time_27mhz(b_bytes, config.muxrate_bps));
   if (out_dts * kTicks < now.start_27mhz + send_time) {
     throw MuxError(
         fmt::format("{}: output DTS {} is too close to the multiplex time {} (90 kHz) "
@@ -354,8 +359,8 @@ bool Multiplexer::Impl::finished() const {
 }
 
 // Writes the slot of packet_index.
-Multiplexer::Impl::Written Multiplexer::Impl::write_slot(const Slot& now,
-                                                         std::span<std::uint8_t, kTsPacketSize> out) {
+Multiplexer::Impl::Written Multiplexer::Impl::write_slot(
+    const Slot& now, std::span<std::uint8_t, kTsPacketSize> out) {
   check_deadlines(now);
   Written written;
   if (pcr_due()) {
@@ -377,22 +382,16 @@ Multiplexer::Impl::Written Multiplexer::Impl::write_slot(const Slot& now,
 // After a packet of `s`: the following slots in which write_slot would send the next packets of
 // the same PES, written at once. Each slot of the run passes what write_slot checks, in cheaper
 // form: no access unit leaves a T-STD (check_deadlines has nothing to do), no PCR is due, no
-// section is being sent and the SI source is quiet, no stream that write_slot would prefer to `s` (an earlier DTS, or the same
-// DTS and declared first) can send (it has nothing closed, is not released, or its T-STD refused
-// it until later), and the T-STD takes the packet of `s`. The run ends with the PES.
+// stream that write_slot would prefer to `s` (an earlier DTS, or the same DTS and declared
+// first) can send (it has nothing closed, is not released, or its T-STD refused it until later),
+// and the T-STD takes the packet of `s`. Where the SI source's quiet time ends, its section goes
+// first, as in write_slot. The run ends with the PES, or with a section of several packets.
 std::size_t Multiplexer::Impl::write_es_run(Stream& s, std::span<std::uint8_t> out) {
   // PES out, a section being sent (after a PCR slot) or a PCR due: write_slot decides.
   if (s.sent_in_front == 0 || si_active || !pcr_sent) return 0;
   const Slot first = slot();
   std::int64_t start_limit = std::min(horizon_27mhz, next_removal_27mhz);
   std::int64_t end_limit = kForever;
-  if (si != nullptr) {
-    const std::uint64_t quiet = si->quiet_until_27mhz();
-    const auto origin = static_cast<std::int64_t>(config.start_pcr_27mhz);
-    if (quiet < static_cast<std::uint64_t>(kForever - origin)) {
-      start_limit = std::min(start_limit, origin + static_cast<std::int64_t>(quiet));
-    }
-  }
   const std::int64_t dts_90k = s.packetiser.front().dts_90k;
   for (Stream& o : streams) {
     if (&o == &s || o.packetiser.closed_packets() == 0) continue;
@@ -410,6 +409,7 @@ std::size_t Multiplexer::Impl::write_es_run(Stream& s, std::span<std::uint8_t> o
   }
   const std::uint64_t pcr_limit =
       last_pcr_27mhz + static_cast<std::uint64_t>(config.pcr_interval_27mhz);
+  std::int64_t si_limit = si_quiet_end_27mhz();
   std::size_t written = 0;
   while (written + kTsPacketSize <= out.size()) {
     const Slot now = slot();
@@ -417,21 +417,41 @@ std::size_t Multiplexer::Impl::write_es_run(Stream& s, std::span<std::uint8_t> o
         clock.next_pcr_27mhz() > pcr_limit) {
       break;
     }
-    const EsPlan plan = plan_es_packet(s, false);
-    if (!may_send(s, now, plan)) break;
-    write_es_packet(s, now, plan, out.subspan(written).first<kTsPacketSize>());
+    const std::span<std::uint8_t, kTsPacketSize> packet =
+        out.subspan(written).first<kTsPacketSize>();
+    // The SI source may have a section here: it goes first, as in write_slot. A single-packet
+    // section leaves the run to go on in the next slot.
+    const bool section = now.start_27mhz >= si_limit && write_si_packet(now, packet);
+    if (section) {
+      si_limit = si_quiet_end_27mhz();
+    } else {
+      const EsPlan plan = plan_es_packet(s, false);
+      if (!may_send(s, now, plan)) break;
+      write_es_packet(s, now, plan, packet);
+    }
     written += kTsPacketSize;
     ++packet_index;
     clock.advance();
-    if (s.sent_in_front == 0) break;  // the PES is out
+    if (si_active || s.sent_in_front == 0) break;  // a section goes on, or the PES is out
   }
   return written;
 }
 
+// The first slot start at which write_si_packet asks the SI source (kForever: never).
+std::int64_t Multiplexer::Impl::si_quiet_end_27mhz() const {
+  if (si == nullptr) return kForever;
+  const std::uint64_t quiet = si->quiet_until_27mhz();
+  const auto origin = static_cast<std::int64_t>(config.start_pcr_27mhz);
+  if (quiet >= static_cast<std::uint64_t>(kForever - origin)) return kForever;
+  return origin + static_cast<std::int64_t>(quiet);
+}
+
 // After `null_slot`: the following slots that write_slot would also fill with null packets,
 // written at once. Nothing changes until one of these, so each ends the run:
-//  - a PCR becomes due;
-//  - the SI source's quiet time ends;
+//  - a PCR becomes due (unless the PCR stream has nothing ready: then the run carries the
+//    adaptation-only PCR packet write_slot would write, and goes on);
+//  - the SI source's quiet time ends and it gives a section of more than one packet (the run
+//    carries a single-packet section, and goes on);
 //  - the DTS of an access unit not all in its T-STD (check_deadlines reports the underflow);
 //  - the front PES of a stream is released; or, for a released stream the T-STD refused in
 //    null_slot, TB has room (if TB refused) or else an access unit leaves its main buffer;
@@ -439,16 +459,9 @@ std::size_t Multiplexer::Impl::write_es_run(Stream& s, std::span<std::uint8_t> o
 // Complete access units that leave meanwhile change nothing else: the next check_deadlines
 // removes them, with the same result as slot by slot.
 std::size_t Multiplexer::Impl::write_null_run(const Slot& null_slot, std::span<std::uint8_t> out) {
-  if (!pcr_sent || out.size() < kTsPacketSize) return 0;
-  const auto origin = static_cast<std::int64_t>(config.start_pcr_27mhz);
+  if (!pcr_sent) return 0;
   std::int64_t start_limit = horizon_27mhz;  // stop at the first slot starting at or after this
   std::int64_t end_limit = kForever;         // ... or ending at or after this
-  if (si != nullptr) {
-    const std::uint64_t quiet = si->quiet_until_27mhz();
-    if (quiet < static_cast<std::uint64_t>(kForever - origin)) {
-      start_limit = std::min(start_limit, origin + static_cast<std::int64_t>(quiet));
-    }
-  }
   for (const Stream& s : streams) {
     start_limit = std::min(start_limit, s.tstd.next_incomplete_dts_27mhz());
     if (s.packetiser.closed_packets() == 0) continue;
@@ -461,21 +474,56 @@ std::size_t Multiplexer::Impl::write_null_run(const Slot& null_slot, std::span<s
     start_limit = std::min(start_limit, s.retry_start_27mhz);
     end_limit = std::min(end_limit, s.retry_end_27mhz);
   }
-  const std::uint64_t pcr_limit =
-      last_pcr_27mhz + static_cast<std::uint64_t>(config.pcr_interval_27mhz);
+  const bool pcr_idle = pcr_stream_idle(null_slot);
   const auto unsigned_limit = [](std::int64_t limit) {
     return limit <= 0 ? 0 : static_cast<std::uint64_t>(limit);
   };
-  const std::size_t packets =
-      clock.advance_while(unsigned_limit(start_limit), unsigned_limit(end_limit), pcr_limit,
-                          out.size() / kTsPacketSize);
-  packet_index += packets;
-  // write_null_packet's bytes: all stuffing, then each packet's 4-byte header.
-  std::memset(out.data(), kStuffingByte, packets * kTsPacketSize);
-  for (std::size_t i = 0; i < packets; ++i) {
-    std::memcpy(out.data() + i * kTsPacketSize, kNullPacket.data(), kTsHeaderSize);
+  std::size_t written = 0;
+  while (true) {
+    const std::uint64_t pcr_limit =
+        last_pcr_27mhz + static_cast<std::uint64_t>(config.pcr_interval_27mhz);
+    const std::int64_t si_limit = si_quiet_end_27mhz();
+    const std::size_t packets = clock.advance_while(unsigned_limit(std::min(start_limit, si_limit)),
+                                                    unsigned_limit(end_limit), pcr_limit,
+                                                    (out.size() - written) / kTsPacketSize);
+    packet_index += packets;
+    // write_null_packet's bytes: all stuffing, then each packet's 4-byte header.
+    std::uint8_t* nulls = out.data() + written;
+    std::memset(nulls, kStuffingByte, packets * kTsPacketSize);
+    for (std::size_t i = 0; i < packets; ++i) {
+      std::memcpy(nulls + i * kTsPacketSize, kNullPacket.data(), kTsHeaderSize);
+    }
+    written += packets * kTsPacketSize;
+    const Slot now = slot();
+    if (written == out.size() || now.start_27mhz >= start_limit || now.end_27mhz >= end_limit) {
+      return written;
+    }
+    // Ended by a PCR or by the SI source alone. What write_slot writes there: with no data of
+    // the PCR stream to carry it, the adaptation-only PCR packet; a section (the run goes on
+    // after a single-packet one); or, when the source has none after all, a null packet.
+    const std::span<std::uint8_t, kTsPacketSize> packet =
+        out.subspan(written).first<kTsPacketSize>();
+    if (clock.next_pcr_27mhz() > pcr_limit) {
+      if (!pcr_idle) return written;
+      write_pcr_only(now, packet);
+    } else if (!write_si_packet(now, packet)) {
+      std::memcpy(packet.data(), kNullPacket.data(), kTsPacketSize);
+    }
+    written += kTsPacketSize;
+    ++packet_index;
+    clock.advance();
+    if (si_active) return written;  // the rest of the section: write_slot's
   }
-  return packets * kTsPacketSize;
+}
+
+// The PCR stream has no PES ready (nothing closed, or not released) in `now`, nor until a run
+// that starts there ends (its release ends the run).
+bool Multiplexer::Impl::pcr_stream_idle(const Slot& now) const {
+  for (const Stream& s : streams) {
+    if (s.config.pid != config.pcr_pid) continue;
+    return s.packetiser.closed_packets() == 0 || !released(s, now);
+  }
+  return true;
 }
 
 // Access units leave their T-STD buffers (and an incomplete one fails) at their DTS. Before the
@@ -509,17 +557,21 @@ Multiplexer::Impl::Stream* Multiplexer::Impl::write_pcr_slot(
       }
     }
   }
-  // Adaptation-only packet: carries no elementary stream data, so it does not enter TB_n
-  // (13818-1 2.4.2.3 passes "packets containing data from elementary stream n" to TB_n).
-  AdaptationField af;
-  af.pcr = Pcr::from_27mhz(now.pcr_27mhz);
+  write_pcr_only(now, out);
+  return nullptr;
+}
+
+// Adaptation-only packet: carries no elementary stream data, so it does not enter TB_n
+// (13818-1 2.4.2.3 passes "packets containing data from elementary stream n" to TB_n).
+void Multiplexer::Impl::write_pcr_only(const Slot& now,
+                                       std::span<std::uint8_t, kTsPacketSize> out) {
+  const Pcr pcr = Pcr::from_27mhz(now.pcr_27mhz);
   TsHeader header;
   header.pid = config.pcr_pid;
   header.continuity_counter = cc.next(config.pcr_pid, false);
-  write_ts_header(out, header, af, 0);
+  write_ts_header_with_pcr(out, header, false, &pcr, 0);
   pcr_sent = true;
   last_pcr_27mhz = now.pcr_27mhz;
-  return nullptr;
 }
 
 bool Multiplexer::Impl::write_si_packet(const Slot& now,
@@ -530,10 +582,9 @@ bool Multiplexer::Impl::write_si_packet(const Slot& now,
     if (since_start < si->quiet_until_27mhz()) return false;
     const std::optional<SectionOnPid> due = si->next_due(since_start);
     if (!due) return false;
-    const bool taken_pid =
-        due->pid >= kNullPid || due->pid == config.pcr_pid ||
-        std::any_of(streams.begin(), streams.end(),
-                    [&](const Stream& s) { return s.config.pid == due->pid; });
+    const bool taken_pid = due->pid >= kNullPid || due->pid == config.pcr_pid ||
+                           std::any_of(streams.begin(), streams.end(),
+                                       [&](const Stream& s) { return s.config.pid == due->pid; });
     if (due->section.empty() || due->section.size() > kMaxSectionSize || taken_pid) {
       throw MuxError(fmt::format(
           "SI source gave a section of {} bytes on PID 0x{:04X}: expected 1..{} bytes on a PID "
@@ -624,7 +675,7 @@ void Multiplexer::Impl::write_es_packet(Stream& s, const Slot& now, const EsPlan
   header.continuity_counter = cc.next(s.config.pid, true);
   std::span<std::uint8_t> payload;
   if (plan.payload_bytes == kTsMaxPayloadSize && !plan.random_access && !plan.pcr) {
-    // No adaptation field: the 4 header bytes write_ts_header would write (control '01').
+    // Most packets: no adaptation field, the 4 bytes write_ts_header writes (control '01').
     out[0] = kTsSyncByte;
     out[1] = static_cast<std::uint8_t>((header.payload_unit_start_indicator ? 0x40 : 0) |
                                        (header.pid >> 8));
@@ -632,10 +683,10 @@ void Multiplexer::Impl::write_es_packet(Stream& s, const Slot& now, const EsPlan
     out[3] = static_cast<std::uint8_t>(0x10 | header.continuity_counter);
     payload = std::span<std::uint8_t>(out).subspan(kTsHeaderSize);
   } else {
-    AdaptationField af;
-    af.random_access_indicator = plan.random_access;
-    if (plan.pcr) af.pcr = Pcr::from_27mhz(now.pcr_27mhz);
-    payload = write_ts_header(out, header, af, plan.payload_bytes);
+    Pcr pcr;
+    if (plan.pcr) pcr = Pcr::from_27mhz(now.pcr_27mhz);
+    payload = write_ts_header_with_pcr(out, header, plan.random_access, plan.pcr ? &pcr : nullptr,
+                                       plan.payload_bytes);
   }
   s.packetiser.copy_front(s.sent_in_front, payload);
   if (plan.pcr) {
@@ -683,6 +734,12 @@ void Multiplexer::push(const AccessUnit& au) {
   if (m.flushed) {
     throw MuxError(fmt::format("access unit on PID 0x{:04X} (PTS {}, DTS {}) after flush()", au.pid,
                                au.pts_90k, au.dts_90k));
+  }
+  // The access unit is read twice (checked, then copied): ask for its first lines at once, so
+  // that the reads from memory overlap instead of waiting one after the other.
+  constexpr std::size_t kCacheLine = 64, kPrefetchBytes = 4096;
+  for (std::size_t at = 0; at < std::min(au.data.size(), kPrefetchBytes); at += kCacheLine) {
+    __builtin_prefetch(au.data.data() + at);
   }
   Impl::Stream& s = m.stream_for(au.pid, au);
   const std::int64_t offset = m.offset_for(s, au);

@@ -70,6 +70,7 @@ class ByteFifo {
     if (position < discarded_ || position + out.size() > end_position()) {
       throw std::logic_error("ByteFifo::copy outside the stored bytes");
     }
+    if (out.empty()) return;  // out.data() may be null
     std::memcpy(out.data(), bytes_.data() + head_ + (position - discarded_), out.size());
   }
   // Forgets every byte before absolute `position`.

@@ -76,17 +76,21 @@ class PacketClock {
   // ticks = floor(numerator / muxrate), remainder = numerator mod muxrate; numerator += 188 * 8
   // * 27e6. Plain scalars, so that the next read of a value is never split over two writes.
   void step(std::uint64_t& ticks, std::uint64_t& remainder) const {
-    ticks += step_ticks_;
     remainder += step_remainder_;
-    if (remainder >= muxrate_bps_) {
-      remainder -= muxrate_bps_;
-      ++ticks;
-    }
+    const bool carry = remainder >= muxrate_bps_;  // without a branch: it is hard to predict
+    remainder -= carry ? muxrate_bps_ : 0;
+    ticks += step_ticks_ + carry;
   }
 
   std::uint64_t muxrate_bps_;
-  std::uint64_t step_ticks_;      // 188 * 8 * 27e6 / muxrate
-  std::uint64_t step_remainder_;  // 188 * 8 * 27e6 mod muxrate
+  std::uint64_t step_ticks_;            // 188 * 8 * 27e6 / muxrate
+  std::uint64_t step_remainder_;        // 188 * 8 * 27e6 mod muxrate
+  std::uint64_t pcr_offset_ticks_;      // 10 * 8 * 27e6 / muxrate: byte 10 after byte 0
+  std::uint64_t pcr_offset_remainder_;  // 10 * 8 * 27e6 mod muxrate
+  std::uint64_t step7_ticks_;           // the same for 7 and 31 packets
+  std::uint64_t step7_remainder_;
+  std::uint64_t step31_ticks_;
+  std::uint64_t step31_remainder_;
   std::uint64_t packet_index_;
   // No two values read together sit side by side: the compiler would read such a pair with one
   // vector load, which stalls when the two were just written one by one.

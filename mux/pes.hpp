@@ -126,7 +126,8 @@ class PesPacketiser {
   void copy_front(std::size_t offset, std::span<std::uint8_t> out) const {
     if (closed_packets() != 0) {
       const Packet& packet = packets_.front();
-      const std::size_t prefix_end = packet.info.header_size + (packet.info.aud_inserted ? kAccessUnitDelimiter.size() : 0);
+      const std::size_t prefix_end =
+          packet.info.header_size + (packet.info.aud_inserted ? kAccessUnitDelimiter.size() : 0);
       if (offset >= prefix_end && offset + out.size() <= packet.info.size) {
         data_.copy(packet.data_position + (offset - prefix_end), out);  // data only: inline
         return;

@@ -189,8 +189,7 @@ void SiGenerator::build_static_tables() {
 
 // Replaces a cycle's content. A section that was there before (same key) keeps its phase and
 // due time; a new one gets its phase in the new layout and is due at its next place from now.
-void SiGenerator::set_sections(Cycle& cycle, std::vector<Bytes> sections,
-                               std::uint64_t now_27mhz) {
+void SiGenerator::set_sections(Cycle& cycle, std::vector<Bytes> sections, std::uint64_t now_27mhz) {
   std::vector<std::pair<std::uint32_t, std::size_t>> old_keys;
   old_keys.reserve(cycle.keys.size());
   for (std::size_t i = 0; i < cycle.keys.size(); ++i) old_keys.emplace_back(cycle.keys[i], i);
@@ -326,14 +325,29 @@ SectionOnPid SiGenerator::send(CycleId id, std::uint64_t now_27mhz) {
   Cycle& cycle = cycles_[id];
   const std::size_t i = cycle.next;
   const Bytes& section = cycle.sections[i];  // stays until the next next_due call replaces it
-  cycle.earliest_next_27mhz =
-      now_27mhz + transmit_27mhz(section.size()) + kMinSectionGap27mhz;
+  cycle.earliest_next_27mhz = now_27mhz + transmit_27mhz(section.size()) + kMinSectionGap27mhz;
   cycle.urgent = false;
   // Due again at its next place after now: one period on, or (far behind, no slots for a whole
   // period) the next place still ahead rather than a burst to catch up.
   cycle.dues_27mhz[i] = next_place_27mhz(cycle.dues_27mhz[i], cycle.period_27mhz, now_27mhz + 1);
   find_next(cycle);
   return SectionOnPid{cycle.pid, section};
+}
+
+// The earliest time the next section of `id` can be eligible (see eligible()): the later of
+// its due time (unless urgent) and the 25 ms gap; for a p/f repetition held back at that time
+// for the switch, the switch (the hold only grows until then). kNever when it has none.
+inline std::uint64_t SiGenerator::ready_27mhz(CycleId id) const {
+  const Cycle& cycle = cycles_[id];
+  if (cycle.sections.empty()) return kNever;
+  std::uint64_t from = cycle.earliest_next_27mhz;
+  if (!cycle.urgent) from = std::max(from, due_27mhz(cycle));
+  if (id == kPf && !cycle.urgent && pf_change_27mhz_ > from &&
+      from + transmit_27mhz(cycle.sections[cycle.next].size()) + kMinSectionGap27mhz >
+          pf_change_27mhz_) {
+    from = pf_change_27mhz_;
+  }
+  return from;
 }
 
 std::optional<SectionOnPid> SiGenerator::next_due(std::uint64_t now_27mhz) {
@@ -348,36 +362,27 @@ std::optional<SectionOnPid> SiGenerator::next_due(std::uint64_t now_27mhz) {
   if (now_27mhz >= pf_change_27mhz_) refresh_present_following(now_27mhz);
   if (now_27mhz >= schedule_change_27mhz_) refresh_schedule(now_27mhz);
 
+  // One pass: each cycle's earliest time, the most urgent eligible section, and (after it is
+  // sent) the time before which nothing can be due.
+  std::array<std::uint64_t, kCycleCount> ready;
   std::optional<CycleId> best;
   for (int i = 0; i < kCycleCount; ++i) {
     auto id = static_cast<CycleId>(i);
-    if (!eligible(id, now_27mhz)) continue;
+    ready[i] = ready_27mhz(id);
+    // From its ready time on, a section is eligible, but for the p/f hold (see eligible()).
+    if (now_27mhz < ready[i] || (id == kPf && !eligible(id, now_27mhz))) continue;
     auto key = [&](CycleId c) { return cycles_[c].urgent ? 0 : due_27mhz(cycles_[c]); };
     if (!best || key(id) < key(*best)) best = id;
   }
   std::optional<SectionOnPid> due;
-  if (best) due = send(*best, now_27mhz);
-  quiet_until_27mhz_.store(quiet_until_locked(), std::memory_order_release);
-  return due;
-}
-
-// The earliest time a section can be eligible or the content can change (see eligible()).
-std::uint64_t SiGenerator::quiet_until_locked() const {
-  if (pending_events_) return 0;
-  std::uint64_t quiet = std::min(pf_change_27mhz_, schedule_change_27mhz_);
-  for (int i = 0; i < kCycleCount; ++i) {
-    const Cycle& cycle = cycles_[i];
-    if (cycle.sections.empty()) continue;
-    std::uint64_t from = cycle.earliest_next_27mhz;
-    if (!cycle.urgent) from = std::max(from, due_27mhz(cycle));
-    if (i == kPf && !cycle.urgent && pf_change_27mhz_ > from &&
-        from + transmit_27mhz(cycle.sections[cycle.next].size()) + kMinSectionGap27mhz >
-            pf_change_27mhz_) {
-      from = pf_change_27mhz_;  // held until the switch (the hold only grows until then)
-    }
-    quiet = std::min(quiet, from);
+  if (best) {
+    due = send(*best, now_27mhz);
+    ready[*best] = ready_27mhz(*best);  // sending changes no other cycle's time
   }
-  return quiet;
+  std::uint64_t quiet = std::min(pf_change_27mhz_, schedule_change_27mhz_);
+  for (std::uint64_t t : ready) quiet = std::min(quiet, t);
+  quiet_until_27mhz_.store(pending_events_ ? 0 : quiet, std::memory_order_release);
+  return due;
 }
 
 int SiGenerator::schedule_horizon_days() const {

@@ -116,7 +116,7 @@ class SiGenerator final : public SiSource {
   void set_sections(Cycle& cycle, std::vector<Bytes> sections, std::uint64_t now_27mhz);
   static void restart(Cycle& cycle, std::uint64_t now_27mhz);
   static void find_next(Cycle& cycle);
-  std::uint64_t quiet_until_locked() const;
+  std::uint64_t ready_27mhz(CycleId id) const;
   std::int64_t utc_s(std::uint64_t now_27mhz) const;
   std::uint64_t tick_of_utc(std::int64_t utc_s) const;
   void apply_pending_events(std::uint64_t now_27mhz);

@@ -10,8 +10,8 @@ namespace skyclass::mux {
 // One complete PSI/SI section (header .. CRC32) to be packetised on a PID.
 struct SectionOnPid {
   std::uint16_t pid = 0;
-  // Valid until the next call on the source: the multiplexer packetises it from there, without
-  // a copy, and calls the source again only once the whole section is out.
+  // Valid until the next next_due call: the multiplexer packetises it from there, without a
+  // copy, and calls next_due again only once the whole section is out.
   std::span<const std::uint8_t> section;
 };
 

@@ -130,6 +130,42 @@ std::span<std::uint8_t> write_ts_header(std::span<std::uint8_t, kTsPacketSize> o
   return out.subspan(kTsPacketSize - payload_size);
 }
 
+std::span<std::uint8_t> write_ts_header_with_pcr(std::span<std::uint8_t, kTsPacketSize> out,
+                                                 const TsHeader& header, bool random_access,
+                                                 const Pcr* pcr, std::size_t payload_size) {
+  const std::uint8_t flags =
+      static_cast<std::uint8_t>((random_access ? 0x40 : 0) | (pcr ? 0x10 : 0));
+  const std::size_t af_size = flags == 0 ? 0 : 2 + (pcr ? kPcrFieldSize : 0);
+  if (header.pid > kMaxPid || header.continuity_counter > 15 ||
+      header.transport_scrambling_control > 3 || payload_size + af_size > kTsMaxPayloadSize) {
+    AdaptationField af;
+    af.random_access_indicator = random_access;
+    if (pcr) af.pcr = *pcr;
+    return write_ts_header(out, header, af, payload_size);  // throws naming the problem
+  }
+  const bool with_adaptation = payload_size < kTsMaxPayloadSize || flags != 0;
+  const std::uint8_t control =
+      static_cast<std::uint8_t>((with_adaptation ? 0x2 : 0) | (payload_size > 0 ? 0x1 : 0));
+  out[0] = kTsSyncByte;
+  out[1] = static_cast<std::uint8_t>((header.transport_error_indicator ? 0x80 : 0) |
+                                     (header.payload_unit_start_indicator ? 0x40 : 0) |
+                                     (header.transport_priority ? 0x20 : 0) | (header.pid >> 8));
+  out[2] = static_cast<std::uint8_t>(header.pid);
+  out[3] = static_cast<std::uint8_t>((header.transport_scrambling_control << 6) | (control << 4) |
+                                     header.continuity_counter);
+  if (with_adaptation) {
+    std::uint8_t* p = &out[kTsHeaderSize];
+    const std::size_t length = kTsMaxPayloadSize - 1 - payload_size;
+    p[0] = static_cast<std::uint8_t>(length);
+    if (length > 0) {  // as write_adaptation_field: stuffing, then the flags and the PCR
+      std::memset(p + 1, kStuffingByte, kMaxAdaptationFieldLength);
+      p[1] = flags;
+      if (pcr) write_pcr_field(p + 2, *pcr);
+    }
+  }
+  return out.subspan(kTsPacketSize - payload_size);
+}
+
 std::size_t write_ts_packet(std::span<std::uint8_t, kTsPacketSize> out, const TsHeader& header,
                             const AdaptationField& af, std::span<const std::uint8_t> payload) {
   const std::size_t taken = std::min(payload.size(), ts_payload_capacity(af));
@@ -251,6 +287,5 @@ TsPacketView parse_ts_packet(std::span<const std::uint8_t> bytes) {
   }
   return view;
 }
-
 
 }  // namespace skyclass::mux

@@ -69,6 +69,13 @@ std::span<std::uint8_t> write_ts_header(std::span<std::uint8_t, kTsPacketSize> o
                                         const TsHeader& header, const AdaptationField& af,
                                         std::size_t payload_size);
 
+// The same bytes as write_ts_header for a packet whose adaptation field carries at most
+// random_access_indicator and a PCR (the multiplexer's packets), without an AdaptationField.
+// Throws TsError if the payload does not fit or a field is out of range.
+std::span<std::uint8_t> write_ts_header_with_pcr(std::span<std::uint8_t, kTsPacketSize> out,
+                                                 const TsHeader& header, bool random_access,
+                                                 const Pcr* pcr, std::size_t payload_size);
+
 // Writes a whole packet: as much of `payload` as fits. Returns the payload bytes taken.
 std::size_t write_ts_packet(std::span<std::uint8_t, kTsPacketSize> out, const TsHeader& header,
                             const AdaptationField& af, std::span<const std::uint8_t> payload);

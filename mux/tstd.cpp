@@ -12,7 +12,6 @@
 namespace skyclass::mux {
 namespace {
 
-
 // ITU-T H.264 (2016) Table A-1, Main profile columns.
 constexpr std::array<H264LevelLimits, 17> kH264Levels{{
     {9, 128, 350},  // level 1b
@@ -61,8 +60,8 @@ TstdParams tstd_params_h264(int level_idc) {
   TstdParams params;
   params.rx_bps = nal_max_br_bps * 6 / 5;
   params.b_size_bytes = (bs_mux_bits + bs_oh_bits + eb_bits) / 8;
-  params.transfer_margin_27mhz =
-      static_cast<std::int64_t>(ceil_div(params.tb_size_bytes * 8 * kSystemClockHz, nal_max_br_bps));
+  params.transfer_margin_27mhz = static_cast<std::int64_t>(
+      ceil_div(params.tb_size_bytes * 8 * kSystemClockHz, nal_max_br_bps));
   return params;
 }
 

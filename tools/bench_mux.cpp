@@ -7,7 +7,9 @@
 //           output to an AVIOContext whose write callback discards) and
 //       (b) skyclass::mux (EsConverter: h264_mp4toannexb + AUD, then Multiplexer + SiGenerator,
 //           output pulled into a buffer that is discarded),
-//       alternating a and b, and prints the best CPU time of each and the ratio.
+//       alternating a and b, and prints the best CPU time of each and the ratio. For perf,
+//       --only skyclass|libavformat runs one side alone, --only converter the EsConverters of
+//       (b) alone, --only mux the mux of (b) on access units converted beforehand.
 //   skyclass-bench-mux dump IN OUT.ts [--muxrate BPS]
 //       writes what (b) produces for IN to OUT.ts, to check that an optimisation keeps the bytes.
 //   skyclass-bench-mux dump-core OUT.ts
@@ -17,8 +19,8 @@
 //       192 kbit/s MP2 access units at 2.5 Mbit/s: TS bytes per second on one core.
 #include <algorithm>
 #include <cstdint>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
@@ -258,7 +260,8 @@ int run_compare(const fs::path& file, int runs, std::uint64_t muxrate_bps,
                 const std::string& only) {
   const Input in = demux(file);
   if (!only.empty()) {  // for perf: one side or part alone, no report
-    const std::vector<ConvertedAu> aus = only == "mux" ? convert_all(in) : std::vector<ConvertedAu>{};
+    const std::vector<ConvertedAu> aus =
+        only == "mux" ? convert_all(in) : std::vector<ConvertedAu>{};
     for (int i = 0; i < runs; ++i) {
       if (only == "skyclass") benchmark::DoNotOptimize(mux_with_skyclass(in, muxrate_bps));
       if (only == "libavformat") benchmark::DoNotOptimize(mux_with_libavformat(in, muxrate_bps));

@@ -460,28 +460,33 @@ TEST(PlayoutRestart, ResumesAtTheRightItemAndOffset) {
   const fs::path dir = kOut / "restart";
   fs::remove_all(dir);
   fs::create_directories(dir / "playlists");
-  const std::int64_t day_start = utc_ms("2020-02-16T22:00:00Z");
-  // A 20 s lesson after 4 s of ident.
+  // Run 1 is on the real clock (its status then follows wall time, so the test can stop it
+  // inside the lesson however busy the machine is): the day starts now.
+  const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
+  const std::int64_t day_start = now_ms / 40 * 40;
+  // An 11 s lesson (its clip is 11.68 s) after 4 s of ident.
   scheduler::Playlist day = hand_day(day_start, {{"ident/cetv4-ident.mp4", 4000}});
   const fs::path lesson = *std::find_if(fs::recursive_directory_iterator(kSmallLibrary / "lessons"),
                                         fs::recursive_directory_iterator(), [](const auto& e) {
                                           return e.path().extension() == ".mp4";
                                         });
   day.items.insert(day.items.end() - 1,
-                   clip_item(day_start + 4000, 20'000, scheduler::ItemKind::lesson, "春夏秋冬",
+                   clip_item(day_start + 4000, 11'000, scheduler::ItemKind::lesson, "春夏秋冬",
                              fs::relative(lesson, kSmallLibrary).string(), 7));
-  day.items.back().start_utc_ms = day_start + 24'000;
+  day.items.back().start_utc_ms = day_start + 15'000;
   day.items.back().duration_ms = day.end_utc_ms() - day.items.back().start_utc_ms;
   scheduler::write_playlist(day, dir / "playlists");
   const std::string common = headend() + " play --config " +
                              sh_quote((kSource / "samples/channel.ini").string()) + " --playlists " +
                              sh_quote((dir / "playlists").string()) + " --media " +
-                             sh_quote(kSmallLibrary.string()) + " --clock virtual --asrun " +
+                             sh_quote(kSmallLibrary.string()) + " --asrun " +
                              sh_quote((dir / "asrun.jsonl").string());
 
   // Run 1: open-ended; killed with SIGKILL once its status shows it inside the lesson.
   const fs::path status = dir / "status.json";
-  const std::string first = common + " --start 2020-02-17T06:00:00+08:00 --status " +
+  const std::string first = common + " --clock real --status " +
                             sh_quote(status.string()) + " --output file:" +
                             sh_quote((dir / "run1.ts").string());
   const pid_t pid = ::fork();
@@ -496,7 +501,7 @@ TEST(PlayoutRestart, ResumesAtTheRightItemAndOffset) {
     try {
       const json s = json::parse(std::ifstream(status));
       const std::int64_t t = utc_ms(s["stream_utc"]);
-      if (t >= day_start + 9000 && t < day_start + 20'000) reached = t;
+      if (t >= day_start + 7000 && t < day_start + 13'000) reached = t;
     } catch (const std::exception&) {
     }
   }
@@ -508,12 +513,17 @@ TEST(PlayoutRestart, ResumesAtTheRightItemAndOffset) {
   EXPECT_EQ(size1 % 188, 0u) << "a killed run leaves whole packets";
 
   // Run 2: starts at the time run 1 reached.
-  const auto second = run(common + " --start " + sh_quote(scheduler::format_iso_utc(reached)) +
+  const auto second = run(common + " --clock virtual --start " + sh_quote(scheduler::format_iso_utc(reached)) +
                           " --duration 4s --output file:" + sh_quote((dir / "run2.ts").string()));
   ASSERT_EQ(second.exit_code, 0) << second.err;
   const auto lines = read_json_lines(dir / "asrun.jsonl");
   ASSERT_FALSE(lines.empty());
-  const json& joined = lines.back();  // run 1 was killed: only run 2's lines are complete
+  // Run 2's line for the item it joined (run 1 was killed: its item on air has no line).
+  const auto found = std::find_if(lines.begin(), lines.end(), [&](const json& l) {
+    return utc_ms(l["actual_utc"]) == reached;
+  });
+  ASSERT_NE(found, lines.end());
+  const json& joined = *found;
   EXPECT_EQ(joined["media"], fs::relative(lesson, kSmallLibrary).string()) << joined.dump();
   EXPECT_EQ(utc_ms(joined["scheduled_utc"]), day_start + 4000);
   EXPECT_EQ(utc_ms(joined["actual_utc"]), reached);

@@ -85,8 +85,8 @@ TEST(Pcr, ByteTimeRejectsZeroRate) {
 TEST(PacketClock, SteppingEqualsTheClosedFormExactly) {
   // Muxrates that divide 188 * 8 * 27e6 and ones that leave every kind of remainder, started at
   // 0 and far out (where k * 188 * 8 * 27e6 needs more than 64 bits).
-  for (std::uint64_t muxrate : {2'500'000ull, 2'499'999ull, 1ull, 7ull, 38'000'000ull,
-                                1'504'000ull, 123'456'789ull, 4'611'686'018'427'387'904ull}) {
+  for (std::uint64_t muxrate : {2'500'000ull, 2'499'999ull, 1ull, 7ull, 38'000'000ull, 1'504'000ull,
+                                123'456'789ull, 4'611'686'018'427'387'904ull}) {
     for (std::uint64_t first : {0ull, 1ull, 999'999'999ull, 400'000'000'000'000ull}) {
       const unsigned __int128 last_ticks =
           static_cast<unsigned __int128>(first + 20'001) * 188 * 8 * 27'000'000 / muxrate;
@@ -104,6 +104,41 @@ TEST(PacketClock, SteppingEqualsTheClosedFormExactly) {
   }
   EXPECT_THROW(PacketClock(0), std::invalid_argument);
   EXPECT_THROW(PacketClock((std::uint64_t{1} << 62) + 1), std::invalid_argument);
+}
+
+TEST(PacketClock, AdvanceWhileStopsWhereSteppingWouldAndLandsOnTheSameValues) {
+  for (std::uint64_t muxrate : {2'500'000ull, 2'499'999ull, 7ull, 38'000'000ull, 1'504'000ull}) {
+    for (std::uint64_t origin : {0ull, 123'456'789ull}) {
+      PacketClock fast(muxrate, 17, origin);
+      PacketClock slow(muxrate, 17, origin);
+      std::uint64_t seed = muxrate;
+      for (int round = 0; round < 2000; ++round) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        const std::uint64_t span = 1 + (seed >> 33) % (40 * 188 * 8 * 27'000'000ull / muxrate + 1);
+        const std::uint64_t start_limit = slow.start_27mhz() + span;
+        const std::uint64_t end_limit = slow.end_27mhz() + span / 2 + (seed >> 60);
+        const std::uint64_t pcr_limit = slow.pcr_27mhz() + span / 3 + (seed >> 58);
+        const std::uint64_t max_packets = (seed >> 20) % 64;
+        std::uint64_t expected = 0;
+        while (expected < max_packets && slow.start_27mhz() < start_limit &&
+               slow.end_27mhz() < end_limit && slow.next_pcr_27mhz() <= pcr_limit) {
+          slow.advance();
+          ++expected;
+        }
+        ASSERT_EQ(fast.advance_while(start_limit, end_limit, pcr_limit, max_packets), expected);
+        ASSERT_EQ(fast.packet_index(), slow.packet_index());
+        ASSERT_EQ(fast.start_27mhz(), slow.start_27mhz());
+        ASSERT_EQ(fast.end_27mhz(), slow.end_27mhz());
+        ASSERT_EQ(fast.pcr_27mhz(), slow.pcr_27mhz());
+        ASSERT_EQ(fast.next_pcr_27mhz(), slow.next_pcr_27mhz());
+        fast.advance();  // the two go on in step
+        slow.advance();
+        ASSERT_EQ(fast.next_pcr_27mhz(), slow.next_pcr_27mhz());
+        ASSERT_EQ(fast.next_pcr_27mhz(),
+                  packet_pcr_27mhz(fast.packet_index() + 1, muxrate, origin));
+      }
+    }
+  }
 }
 
 }  // namespace

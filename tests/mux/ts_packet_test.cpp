@@ -222,5 +222,40 @@ TEST(TsPacket, ContinuityCountersSkipPacketsWithoutPayload) {
   EXPECT_EQ(cc.next(0x100, true), 0);  // modulo 16
 }
 
+TEST(TsPacket, HeaderWithPcrWritesWhatTheGeneralWriterWrites) {
+  const Pcr pcr = Pcr::from_27mhz(123'456'789'012ull);
+  for (bool pusi : {false, true}) {
+    for (bool random_access : {false, true}) {
+      for (const Pcr* with_pcr : {static_cast<const Pcr*>(nullptr), &pcr}) {
+        for (std::size_t payload = 0; payload <= kTsMaxPayloadSize; ++payload) {
+          TsHeader header;
+          header.pid = 0x0101;
+          header.payload_unit_start_indicator = pusi;
+          header.continuity_counter = 9;
+          AdaptationField af;
+          af.random_access_indicator = random_access;
+          if (with_pcr) af.pcr = *with_pcr;
+          std::array<std::uint8_t, kTsPacketSize> general{}, lean{};
+          general.fill(0xA5);
+          lean.fill(0x5A);
+          if (payload > ts_payload_capacity(af)) {
+            EXPECT_THROW(write_ts_header_with_pcr(lean, header, random_access, with_pcr, payload),
+                         TsError);
+            continue;
+          }
+          auto a = write_ts_header(general, header, af, payload);
+          auto b = write_ts_header_with_pcr(lean, header, random_access, with_pcr, payload);
+          ASSERT_EQ(a.size(), payload);
+          ASSERT_EQ(b.size(), payload);
+          std::fill(a.begin(), a.end(), 0x00);  // the payload is the caller's
+          std::fill(b.begin(), b.end(), 0x00);
+          ASSERT_EQ(general, lean) << "payload " << payload << " RAI " << random_access << " PCR "
+                                   << (with_pcr != nullptr);
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace skyclass::mux
