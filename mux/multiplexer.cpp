@@ -100,6 +100,10 @@ void check_config(const MultiplexerConfig& c) {
     throw MuxError(fmt::format("audio_pes_max_duration {} (90 kHz) must be in [0, mux_delay {})",
                                c.audio_pes_max_duration_90k, c.mux_delay_90k));
   }
+  if (c.audio_max_lead_90k <= c.audio_pes_max_duration_90k) {
+    throw MuxError(fmt::format("audio_max_lead {} (90 kHz) must exceed audio_pes_max_duration {}",
+                               c.audio_max_lead_90k, c.audio_pes_max_duration_90k));
+  }
 }
 
 const MultiplexerConfig& checked(const MultiplexerConfig& c) {
@@ -182,6 +186,11 @@ struct Multiplexer::Impl {
   Pick pick_stream(const Slot& slot);
   void refused(Stream& s, const Slot& now);
   bool released(const Stream& s, const Slot& slot) const;
+  // How long before its DTS an access unit of `s` may be sent.
+  std::int64_t lead_90k(const Stream& s) const {
+    return is_audio(s.config.kind) ? std::min(config.mux_delay_90k, config.audio_max_lead_90k)
+                                   : config.mux_delay_90k;
+  }
   EsPlan plan_es_packet(const Stream& s, bool pcr_due) const;
   bool may_send(const Stream& s, const Slot& slot, const EsPlan& plan) const;
   void write_es_packet(Stream& s, const Slot& slot, const EsPlan& plan,
@@ -336,7 +345,7 @@ void Multiplexer::Impl::update_horizon() {
     }
     const PesPacketInfo* open = s.packetiser.open_packet();
     const std::int64_t next_ready_90k = open ? open->ready_dts_90k : s.last_out_dts_90k;
-    horizon = std::min(horizon, (next_ready_90k - config.mux_delay_90k) * kTicks);
+    horizon = std::min(horizon, (next_ready_90k - lead_90k(s)) * kTicks);
   }
   horizon_27mhz = horizon;
 }
@@ -398,7 +407,7 @@ std::size_t Multiplexer::Impl::write_es_run(Stream& s, std::span<std::uint8_t> o
     const std::int64_t o_dts_90k = o.packetiser.front().dts_90k;
     if (o_dts_90k > dts_90k || (o_dts_90k == dts_90k && &o > &s)) continue;  // s goes first
     if (!released(o, first)) {
-      const std::int64_t ready_90k = o.packetiser.front().ready_dts_90k - config.mux_delay_90k;
+      const std::int64_t ready_90k = o.packetiser.front().ready_dts_90k - lead_90k(o);
       start_limit = std::min(start_limit, ready_90k * kTicks);
     } else if (first.start_27mhz < o.retry_start_27mhz && first.end_27mhz < o.retry_end_27mhz) {
       start_limit = std::min(start_limit, o.retry_start_27mhz);
@@ -466,7 +475,7 @@ std::size_t Multiplexer::Impl::write_null_run(const Slot& null_slot, std::span<s
     start_limit = std::min(start_limit, s.tstd.next_incomplete_dts_27mhz());
     if (s.packetiser.closed_packets() == 0) continue;
     if (!released(s, null_slot)) {
-      const std::int64_t ready_90k = s.packetiser.front().ready_dts_90k - config.mux_delay_90k;
+      const std::int64_t ready_90k = s.packetiser.front().ready_dts_90k - lead_90k(s);
       start_limit = std::min(start_limit, ready_90k * kTicks);
       continue;
     }
@@ -614,7 +623,7 @@ bool Multiplexer::Impl::write_si_packet(const Slot& now,
 
 bool Multiplexer::Impl::released(const Stream& s, const Slot& now) const {
   if (s.sent_in_front > 0) return true;
-  const std::int64_t ready_90k = s.packetiser.front().ready_dts_90k - config.mux_delay_90k;
+  const std::int64_t ready_90k = s.packetiser.front().ready_dts_90k - lead_90k(s);
   return ready_90k * kTicks <= now.start_27mhz;
 }
 

@@ -8,8 +8,11 @@
 //    Every access unit is shifted by that same offset, so the caller's spacing and A/V alignment
 //    are kept exactly. Input timestamps are one unwrapped 64-bit timeline; the output is written
 //    modulo 2^33 (PTS, DTS, PCR base) and stays continuous across that wrap.
-//  - An access unit may be sent from (output DTS - mux_delay) on (an audio PES from its first DTS
-//    + audio_pes_max_duration - mux_delay) and must be complete in the T-STD by its DTS. If the
+//  - An access unit may be sent from (output DTS - its lead) on (an audio PES from its first DTS
+//    + audio_pes_max_duration - its lead) and must be complete in the T-STD by its DTS. The lead
+//    is mux_delay, or for audio at most audio_max_lead: a small audio buffer filled a whole
+//    mux_delay ahead at the start would hold the next audio PES back for most of that delay
+//    (TR 101 290 2.5 wants a PTS at least every 700 ms). If the
 //    muxrate cannot make that, pull() throws MuxError: time is never stretched, DTS never delayed.
 //  - `discontinuity` on an access unit says the caller's timeline jumped before it. The output
 //    does not jump: the first such AU re-maps the timeline so that its DTS follows the previous AU
@@ -57,6 +60,7 @@ struct MultiplexerConfig {
   std::int64_t mux_delay_90k = 90 * 900;  // 0 < delay <= 1 s (13818-1 2.4.2.6)
   std::int64_t audio_pes_max_duration_90k = 90 * 60;
   std::size_t audio_pes_max_payload_bytes = 3000;
+  std::int64_t audio_max_lead_90k = 90 * 500;  // audio sent at most this long before its DTS
   std::uint64_t start_pcr_27mhz = 0;  // clock at packet 0
 };
 

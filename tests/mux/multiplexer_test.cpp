@@ -219,11 +219,11 @@ TEST(Multiplexer, WaitsForEveryDeclaredStream) {
   drain(mux, ts);
   EXPECT_FALSE(ts.empty());
   // Decided: the slots before the open audio PES could be sent. Its first frame (input DTS
-  // 39 x 2160 = 84 240) may still be joined until 84 240 + 5400, and is sent from that time minus
-  // the delay, which the input DTS 0 -> output 0.9 s mapping cancels: 89 640 x 300 ticks. Slots
-  // start every 16 243.2 ticks, so slots 0..1655 are decided.
-  EXPECT_EQ(ts.size() / 188, 1656u);
-  EXPECT_EQ(mux.packets_written(), 1656u);
+  // 39 x 2160 = 84 240) may still be joined until 84 240 + 5400, output 89 640 + 81 000 (the
+  // 0.9 s delay), and audio is sent at most 0.5 s (45 000) ahead: from 125 640 x 300 ticks.
+  // Slots start every 16 243.2 ticks, so slots 0..2320 are decided.
+  EXPECT_EQ(ts.size() / 188, 2321u);
+  EXPECT_EQ(mux.packets_written(), 2321u);
 }
 
 TEST(Multiplexer, TimestampsStayContinuousAcrossThe33BitWrap) {
