@@ -6,7 +6,7 @@ SKYCLASS_DEBS=(
   libavformat-dev libavcodec-dev libavutil-dev libavfilter-dev libswscale-dev libswresample-dev
   libsrt-openssl-dev libboost-program-options-dev libfmt-dev nlohmann-json3-dev libpugixml-dev
   libgtest-dev libgmock-dev libbenchmark-dev clang
-  ffmpeg mediainfo srt-tools xmltv-util fonts-noto-cjk time
+  ffmpeg mediainfo srt-tools xmltv-util fonts-noto-cjk time dvbpsi-utils tstools
 )
 
 skyclass_root() { cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd; }

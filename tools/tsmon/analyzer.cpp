@@ -1,9 +1,11 @@
 #include "tools/tsmon/analyzer.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <chrono>
 #include <cmath>
 #include <set>
+#include <unordered_map>
 #include <deque>
 #include <map>
 #include <utility>
@@ -167,6 +169,10 @@ struct PidState {
   Role role = Role::none;
   bool referenced = false;
   Watcher* presence = nullptr;  // 1.3 (PID 0), 1.6 (PIDs of a PMT)
+  // The previous payload, to tell a duplicate packet (same counter, same payload) from an error.
+  const std::uint8_t* last_payload = nullptr;
+  std::uint8_t last_payload_size = 0;
+  bool touched = false;  // last_payload points into the caller's chunk
   Watcher* pts = nullptr;       // 2.5
   // Cold.
   bool seen = false;
@@ -180,11 +186,13 @@ struct PidState {
   std::uint64_t rate_min = ~std::uint64_t{0}, rate_max = 0, rate_intervals = 0;
   std::uint64_t interval_bits_sum = 0;  // over whole intervals
   std::unique_ptr<SectionAssembly> sections;
+  std::unique_ptr<std::array<std::uint8_t, 184>> saved_payload;
 };
 
 struct PcrTrack {
   std::uint64_t count = 0;
   std::uint64_t last_n = 0;
+  std::uint64_t last_offset = 0;  // input byte offset of the previous PCR's packet
   std::int64_t last_pcr = 0;
   double interval_min_ms = 1e300, interval_max_ms = 0, interval_sum_ms = 0;
   std::uint64_t intervals = 0;
@@ -363,6 +371,7 @@ struct Analyzer::State {
   std::vector<std::uint64_t> pending_event_n;
 
   // --- Tables -------------------------------------------------------------------------------
+  std::unordered_map<std::uint64_t, std::vector<std::uint8_t>> known_sections;
   bool cat_seen = false;
   std::map<std::uint8_t, std::vector<mux::Pat::Program>> pat_sections;
   std::optional<std::uint8_t> pat_version;
@@ -481,6 +490,7 @@ struct Analyzer::State {
         packet.swap(carry);
         const std::uint64_t offset = carry_offset;
         framed_packet(packet.data(), offset);
+        persist_payloads();
         carry.swap(packet);
         carry.clear();
         continue;
@@ -499,6 +509,7 @@ struct Analyzer::State {
         pos = bytes.size();
       }
     }
+    persist_payloads();
     input_offset += bytes.size();
     if (live && !timing_abandoned) resolve_live();
   }
@@ -556,6 +567,7 @@ struct Analyzer::State {
       framed_packet(bytes.data() + pos, offset + pos);
       pos += packet_size;
     }
+    persist_payloads();  // the window goes when the search returns
     if (pos < bytes.size()) {
       if (in_sync) {
         carry.assign(bytes.begin() + pos, bytes.end());
@@ -624,17 +636,22 @@ struct Analyzer::State {
     ++ps.interval_packets;
     if (ps.presence) ps.presence->hit(n);
     if (!ps.seen) first_packet_of(pid, ps);
+    const bool tei = b1 & 0x80;
     if (pid == 0x1FFF) {
       ++null_packets;
+      if (tei) {
+        ++ps.tei;
+        report(Indicator::transport_error, pid, n, byte_offset, "transport_error_indicator set");
+      }
       return;
     }
-    const bool tei = b1 & 0x80;
     const bool pusi = b1 & 0x40;
     const std::uint8_t scrambling = b3 >> 6;
     const std::uint8_t afc = (b3 >> 4) & 3;
     const std::uint8_t cc = b3 & 0x0F;
     if (tei) {
       ++ps.tei;
+      if (ps.sections) ps.sections->active = false;  // its payload is not used: the section is lost
       report(Indicator::transport_error, pid, n, byte_offset, "transport_error_indicator set");
     }
     if (afc == 0) return;  // reserved: a decoder discards the packet (13818-1 2.4.3.3)
@@ -651,7 +668,8 @@ struct Analyzer::State {
         if ((flags & 0x10) && af_length >= 7 && !tei) pcr(pid, ps, p, discontinuity, byte_offset);
       }
     }
-    continuity(pid, ps, cc, has_payload, discontinuity, byte_offset);
+    continuity(pid, ps, cc, has_payload, discontinuity, byte_offset,
+               payload_at < kPacket ? p + payload_at : nullptr, kPacket - std::min(payload_at, kPacket));
     if (scrambling != 0) scrambled(pid, ps, byte_offset);
     if (tei || !has_payload || payload_at >= kPacket) return;
     const std::uint8_t* payload = p + payload_at;
@@ -671,14 +689,18 @@ struct Analyzer::State {
   }
 
   void continuity(std::uint16_t pid, PidState& ps, std::uint8_t cc, bool has_payload,
-                  bool discontinuity, std::uint64_t byte_offset) {
+                  bool discontinuity, std::uint64_t byte_offset, const std::uint8_t* payload,
+                  std::size_t payload_size) {
     if (!has_payload) ++ps.adaptation_only;
     if (ps.cc_valid && !discontinuity) {
       bool ok;
       if (has_payload) {
         if (cc == ps.last_cc) {
-          ok = !ps.duplicate_seen;  // one duplicate is allowed
-          ps.duplicate_seen = true;
+          // A duplicate (13818-1 2.4.3.3): once, with the payload of the packet it repeats.
+          ok = !ps.duplicate_seen && ps.last_payload && payload &&
+               ps.last_payload_size == payload_size &&
+               std::memcmp(ps.last_payload, payload, payload_size) == 0;
+          ps.duplicate_seen = ok;
         } else {
           ok = cc == ((ps.last_cc + 1) & 0x0F);
           ps.duplicate_seen = false;
@@ -699,7 +721,31 @@ struct Analyzer::State {
     }
     ps.last_cc = cc;
     ps.cc_valid = true;
+    if (has_payload) {
+      ps.last_payload = payload;
+      ps.last_payload_size = static_cast<std::uint8_t>(payload ? payload_size : 0);
+      if (!ps.touched) {
+        ps.touched = true;
+        touched_pids.push_back(pid);
+      }
+    } else {
+      ps.last_payload = nullptr;  // an adaptation-only packet: nothing to duplicate
+    }
   }
+
+  // The chunk the last payloads point into is about to go: keep a copy of each.
+  void persist_payloads() {
+    for (std::uint16_t pid : touched_pids) {
+      PidState& ps = pids[pid];
+      ps.touched = false;
+      if (!ps.last_payload) continue;
+      if (!ps.saved_payload) ps.saved_payload = std::make_unique<std::array<std::uint8_t, 184>>();
+      std::memcpy(ps.saved_payload->data(), ps.last_payload, ps.last_payload_size);
+      ps.last_payload = ps.saved_payload->data();
+    }
+    touched_pids.clear();
+  }
+  std::vector<std::uint16_t> touched_pids;
 
   void scrambled(std::uint16_t pid, PidState& ps, std::uint64_t byte_offset) {
     ++ps.scrambled;
@@ -748,18 +794,22 @@ struct Analyzer::State {
     const bool is_reference = reference_pid ? *reference_pid == pid : (reference_pid = pid, true);
     if (track.count++ == 0) {
       track.last_n = n;
+      track.last_offset = byte_offset;
       track.last_pcr = value;
       if (is_reference) first_reference(value);
       return;
     }
     const std::uint64_t packets = n - track.last_n;
+    // The bytes between the two PCRs as 188-byte packets carry them (garbage in between counts
+    // as the bytes it took; Reed-Solomon parity does not).
+    const std::uint64_t units = (byte_offset - track.last_offset) / packet_size;
     std::int64_t delta = value - track.last_pcr;  // modulo the 33-bit base (wrap at 26.5 h)
     if (delta < -kPcrModulus / 2) delta += kPcrModulus;
     if (delta > kPcrModulus / 2) delta -= kPcrModulus;
     const Thresholds& t = options.thresholds;
     const bool jump = !discontinuity && (delta < 0 || delta > t.pcr_jump_ms * kTicksPerMs);
     // The interval as the stream's constant rate carries it (on a damaged stream, its bytes).
-    const double interval_ticks = rate.known() ? rate.ticks_for(packets) : static_cast<double>(delta);
+    const double interval_ticks = rate.known() ? rate.ticks_for(units) : static_cast<double>(delta);
     const double interval_ms = interval_ticks / kTicksPerMs;
     const bool repetition = interval_ms > static_cast<double>(t.pcr_interval_ms);
     if (repetition) {
@@ -790,15 +840,16 @@ struct Analyzer::State {
                  t.pcr_accuracy_ns);
         }
       }
-      if (is_reference) rate.add(packets, delta);
+      if (is_reference) rate.add(units, delta);
       track.interval_min_ms = std::min(track.interval_min_ms, interval_ms);
       track.interval_max_ms = std::max(track.interval_max_ms, interval_ms);
       track.interval_sum_ms += interval_ms;
       ++track.intervals;
     }
     track.last_n = n;
+    track.last_offset = byte_offset;
     track.last_pcr = value;
-    if (is_reference && !live) reference_pcr(value, delta, discontinuity || jump, packets);
+    if (is_reference && !live) reference_pcr(value, delta, discontinuity, units);
   }
 
   void first_reference(std::int64_t value) {
@@ -810,11 +861,11 @@ struct Analyzer::State {
   // File time: the reference PCRs, interpolated by packet position between them.
   void reference_pcr(std::int64_t value, std::int64_t delta, bool broken, std::uint64_t packets) {
     std::int64_t step_ticks = delta;
+    // A forward jump within kMaxOutageTicks is an outage in a recording: the time really passed.
+    // A new timebase (discontinuity_indicator), a step back or a bigger jump carries on by the
+    // bytes at the measured rate.
     if (broken || delta < 0 || delta > kMaxOutageTicks) {
-      // A new timebase (or a jump too big to be an outage): carry on by the bytes.
       step_ticks = rate.known() ? static_cast<std::int64_t>(rate.ticks_for(packets)) : 0;
-    } else if (delta > options.thresholds.pcr_jump_ms * kTicksPerMs) {
-      step_ticks = delta;  // an outage in a recording: the time really passed
     }
     if (!time_known) {
       // The first interval also times the packets before the first PCR, from packet 0.
@@ -868,6 +919,14 @@ struct Analyzer::State {
   }
 
   std::int64_t time_of(std::uint64_t at) const {
+    if (points.size() >= 2 && at >= points[points.size() - 2].first) {  // the usual case
+      const auto& a = points[points.size() - 2];
+      const auto& b = points.back();
+      if (live || at >= b.first) return at >= b.first ? b.second : a.second;
+      return a.second + static_cast<std::int64_t>(static_cast<double>(at - a.first) /
+                                                  static_cast<double>(b.first - a.first) *
+                                                  static_cast<double>(b.second - a.second));
+    }
     // Points are increasing in packet index; find the last point <= at.
     auto it = std::upper_bound(points.begin(), points.end(), at,
                                [](std::uint64_t v, const auto& point) { return v < point.first; });
@@ -1072,7 +1131,13 @@ struct Analyzer::State {
     const bool long_syntax = s[1] & 0x80;
     const bool has_crc = long_syntax || table_id == 0x73;
     const std::uint64_t offset = byte_offset_of(start_n);
-    if (has_crc && s.size() >= 4 && mux::crc32_mpeg2(s) != 0) {
+    // A repetition of a section already checked and decoded costs a compare (SI repeats the
+    // same bytes over and over).
+    const std::uint64_t key = (std::uint64_t{pid} << 40) | (std::uint64_t{table_id} << 32) |
+                              (s.size() >= 8 ? (std::uint64_t{s[3]} << 16 | std::uint64_t{s[4]} << 8 | s[6]) : 0);
+    auto known = known_sections.find(key);
+    const bool repeat = known != known_sections.end() && known->second == s;
+    if (!repeat && has_crc && s.size() >= 4 && mux::crc32_mpeg2(s) != 0) {
       report(Indicator::crc_error, pid, start_n, offset, "{} section on PID 0x{:04X}: CRC_32 mismatch",
              table_name(table_id), pid);
       return;
@@ -1088,7 +1153,11 @@ struct Analyzer::State {
       version = (s[5] >> 1) & 0x1F;
       section_number = s[6];
     }
-    decode(pid, ps.role, table_id, s);
+    if (!repeat) {
+      decode(pid, ps.role, table_id, s);
+      if (known != known_sections.end()) known->second = s;
+      else if (known_sections.size() < 4096) known_sections.emplace(key, s);
+    }
     if (timing_abandoned) return;
     pending_sections.push_back(
         SectionRecord{pid, table_id, extension, section_number, version, start_n, end_n});
