@@ -799,7 +799,6 @@ struct Analyzer::State {
       if (is_reference) first_reference(value);
       return;
     }
-    const std::uint64_t packets = n - track.last_n;
     // The bytes between the two PCRs as 188-byte packets carry them (garbage in between counts
     // as the bytes it took; Reed-Solomon parity does not).
     const std::uint64_t units = (byte_offset - track.last_offset) / packet_size;
