@@ -7,8 +7,12 @@
 // Time. A live input passes the arrival time of each chunk; every packet of the chunk takes it.
 // A file has no arrival times, so each packet's time comes from the PCRs of the reference PID
 // (the first PCR PID seen) interpolated by byte position: a packet between two PCRs gets its time
-// once the second one arrives, so checks that need time are resolved one PCR late. Before the
-// first two PCRs the time of a file packet is unknown and no time-based check is made for it.
+// once the second one arrives, so checks that need time are resolved one PCR late. The first PCR
+// interval also times the packets before the first PCR (the first packet is at 0 s); a file with
+// fewer than two PCRs has no time and no time-based check.
+//
+// Absences ("X at least every T") count once each, when X comes back; one still open at the end
+// of the input is not counted (see docs/monitoring-guide.md, which has every counting rule).
 //
 // Cost. The steady path (a packet of an ES PID) is a header decode, a table lookup and a few
 // counters: no allocation, no virtual call. Sections and PES headers are only decoded at their
@@ -68,8 +72,7 @@ inline std::uint64_t count_of(const IndicatorCounts& counts, Indicator indicator
 inline constexpr std::uint16_t kNoPid = 0xFFFF;
 
 // One occurrence of an indicator. `byte_offset` is the offset in the input of the first byte of
-// the packet that showed it (for a timeout: the packet at which the time ran out, or the end of
-// the input).
+// the packet that showed it (for an absence: the packet that ended it).
 struct Event {
   Indicator indicator = Indicator::ts_sync_loss;
   std::uint64_t byte_offset = 0;
