@@ -65,6 +65,7 @@ class ShiftedSi final : public mux::SiSource {
     const std::uint64_t until = inner_.quiet_until_27mhz();
     return until > shift_27mhz_ ? until - shift_27mhz_ : 0;
   }
+  void section_sent(std::uint64_t end_27mhz) override { inner_.section_sent(end_27mhz + shift_27mhz_); }
   std::uint64_t max_bitrate_bps() const override { return inner_.max_bitrate_bps(); }
 
  private:

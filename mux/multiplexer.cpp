@@ -618,6 +618,7 @@ bool Multiplexer::Impl::write_si_packet(const Slot& now,
   std::memcpy(payload.data() + pos, si_section.data() + si_sent, n);
   si_sent += n;
   si_active = si_sent < si_section.size();
+  if (!si_active) si->section_sent(static_cast<std::uint64_t>(now.end_27mhz) - config.start_pcr_27mhz);
   return true;
 }
 

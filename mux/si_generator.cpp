@@ -326,6 +326,7 @@ SectionOnPid SiGenerator::send(CycleId id, std::uint64_t now_27mhz) {
   const std::size_t i = cycle.next;
   const Bytes& section = cycle.sections[i];  // stays until the next next_due call replaces it
   cycle.earliest_next_27mhz = now_27mhz + transmit_27mhz(section.size()) + kMinSectionGap27mhz;
+  last_sent_ = id;
   cycle.urgent = false;
   // Due again at its next place after now: one period on, or (far behind, no slots for a whole
   // period) the next place still ahead rather than a burst to catch up.
@@ -348,6 +349,14 @@ inline std::uint64_t SiGenerator::ready_27mhz(CycleId id) const {
     from = pf_change_27mhz_;
   }
   return from;
+}
+
+void SiGenerator::section_sent(std::uint64_t end_27mhz) {
+  std::lock_guard lock(mutex_);
+  if (!last_sent_) return;
+  Cycle& cycle = cycles_[*last_sent_];
+  cycle.earliest_next_27mhz = std::max(cycle.earliest_next_27mhz, end_27mhz + kMinSectionGap27mhz);
+  last_sent_.reset();
 }
 
 std::optional<SectionOnPid> SiGenerator::next_due(std::uint64_t now_27mhz) {

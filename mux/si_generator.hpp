@@ -84,6 +84,8 @@ class SiGenerator final : public SiSource {
   void set_events(std::vector<EpgEvent> events);
 
   std::optional<SectionOnPid> next_due(std::uint64_t now_27mhz) override;
+  // The 25 ms gap after a section runs from its real last byte (see SiSource::section_sent).
+  void section_sent(std::uint64_t end_27mhz) override;
   std::uint64_t max_bitrate_bps() const override { return max_bitrate_bps_; }
   // Before this time next_due returns nothing and changes nothing (0 once set_events is called,
   // until the next next_due call takes the new guide in).
@@ -145,6 +147,7 @@ class SiGenerator final : public SiSource {
 
   mutable std::mutex mutex_;  // guards everything above against set_events and the getters
   std::optional<std::vector<EpgEvent>> pending_events_;
+  std::optional<CycleId> last_sent_;  // whose section is going out
   std::atomic<std::uint64_t> quiet_until_27mhz_{0};
 };
 

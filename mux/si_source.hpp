@@ -30,6 +30,13 @@ class SiSource {
   // should take effect. 0 (the default): ask at every free slot.
   virtual std::uint64_t quiet_until_27mhz() const { return 0; }
 
+  // Called when the last packet of the section from the previous next_due has been written:
+  // `end_27mhz` (same clock) is the end of that packet. The section's packets may have been
+  // interleaved with PCR packets, so its last byte can leave later than its size alone says;
+  // a source that keeps a minimum gap after a section's last byte (EN 300 468 5.1.4: 25 ms)
+  // times the gap from here.
+  virtual void section_sent(std::uint64_t end_27mhz) { (void)end_27mhz; }
+
   // Upper bound of the SI bit rate this source will ever ask for, including TS overhead.
   // The multiplexer adds it to the ES rates to refuse a muxrate that cannot carry everything.
   virtual std::uint64_t max_bitrate_bps() const = 0;
