@@ -203,6 +203,7 @@ struct PcrTrack {
 // The stream's constant rate from PCR intervals that agree with it (2.4).
 class RateEstimator {
  public:
+  // Known once two successive intervals agree (one interval alone may have lost packets).
   bool known() const { return ticks_ > 0; }
   // 27 MHz ticks that `packets` take at the measured rate.
   double ticks_for(std::uint64_t packets) const {
@@ -216,9 +217,18 @@ class RateEstimator {
   bool add(std::uint64_t packets, std::int64_t ticks) {
     if (packets == 0 || ticks <= 0) return false;
     if (!known()) {
-      packets_ = packets;
-      ticks_ = ticks;
-      return true;
+      const bool agree = candidate_ticks_ > 0 &&
+                         std::abs(static_cast<double>(ticks) * static_cast<double>(candidate_packets_) -
+                                  static_cast<double>(candidate_ticks_) * static_cast<double>(packets)) <=
+                             kRateTolerance * static_cast<double>(candidate_ticks_) * static_cast<double>(packets);
+      if (agree) {
+        packets_ = candidate_packets_ + packets;
+        ticks_ = candidate_ticks_ + ticks;
+        return true;
+      }
+      candidate_packets_ = packets;
+      candidate_ticks_ = ticks;
+      return false;
     }
     const double expected = ticks_for(packets);
     if (std::abs(static_cast<double>(ticks) - expected) <= kRateTolerance * expected) {
@@ -238,6 +248,8 @@ class RateEstimator {
  private:
   std::uint64_t packets_ = 0;
   std::int64_t ticks_ = 0;
+  std::uint64_t candidate_packets_ = 0;
+  std::int64_t candidate_ticks_ = 0;
   int disagreeing_ = 0;
 };
 
@@ -349,8 +361,9 @@ struct Analyzer::State {
   // --- Time ---------------------------------------------------------------------------------
   bool live = false;
   std::optional<std::int64_t> first_arrival_ns;
-  std::int64_t chunk_time_ns = 0;
+  std::int64_t chunk_time_ns = 0;     // stream time of the chunk's first packet
   std::uint64_t chunk_first_n = 0;
+  std::int64_t live_end_ns = 0;       // just after the previous chunk's last packet
   // Resolution points (packet index, stream time); packets before `resolved_n` have a time.
   std::deque<std::pair<std::uint64_t, std::int64_t>> points;
   std::uint64_t resolved_n = 0;
@@ -470,7 +483,10 @@ struct Analyzer::State {
     if (arrival_ns) {
       live = true;
       if (!first_arrival_ns) first_arrival_ns = *arrival_ns;
-      chunk_time_ns = *arrival_ns - *first_arrival_ns;
+      // A chunk holds packets that left the sender one after the other (a datagram of 7, or
+      // several datagrams read at once): they are spread at the stream's rate from its arrival,
+      // never before the end of the previous chunk.
+      chunk_time_ns = std::max(*arrival_ns - *first_arrival_ns, live_end_ns);
       chunk_first_n = n;
     }
     findings.bytes += bytes.size();
@@ -921,7 +937,7 @@ struct Analyzer::State {
     if (points.size() >= 2 && at >= points[points.size() - 2].first) {  // the usual case
       const auto& a = points[points.size() - 2];
       const auto& b = points.back();
-      if (live || at >= b.first) return at >= b.first ? b.second : a.second;
+      if (at >= b.first) return b.second;
       return a.second + static_cast<std::int64_t>(static_cast<double>(at - a.first) /
                                                   static_cast<double>(b.first - a.first) *
                                                   static_cast<double>(b.second - a.second));
@@ -931,23 +947,35 @@ struct Analyzer::State {
                                [](std::uint64_t v, const auto& point) { return v < point.first; });
     if (it == points.begin()) return points.front().second;
     auto prev = std::prev(it);
-    if (live || it == points.end()) return prev->second;
+    if (it == points.end()) return prev->second;
     const double fraction = static_cast<double>(at - prev->first) /
                             static_cast<double>(it->first - prev->first);
     return prev->second + static_cast<std::int64_t>(fraction * static_cast<double>(it->second - prev->second));
   }
 
   void resolve_live() {
+    if (n == chunk_first_n) return;
     if (!time_known) {
       time_known = true;
       start_watching(chunk_time_ns);
-      points.emplace_back(0, chunk_time_ns);
     }
-    if (n == chunk_first_n) return;
-    if (points.empty() || points.back().first != chunk_first_n) {
-      if (points.back().first < chunk_first_n) points.emplace_back(chunk_first_n, chunk_time_ns);
-    }
-    resolve(n, chunk_time_ns);
+    const std::int64_t packet_ns =
+        rate.known() ? ticks_to_ns(static_cast<std::int64_t>(rate.ticks_for(1000))) / 1000 : 0;
+    live_end_ns = chunk_time_ns + static_cast<std::int64_t>(n - chunk_first_n) * packet_ns;
+    points.emplace_back(chunk_first_n, chunk_time_ns);
+    points.emplace_back(n, live_end_ns);
+    resolve(n, live_end_ns);
+  }
+
+  // A live input with nothing to read: time goes on, so absences show as alarms and intervals
+  // close (with nothing in them).
+  void idle(std::int64_t arrival_ns) {
+    if (!live || !time_known || !first_arrival_ns || timing_abandoned) return;
+    const std::int64_t now_ns = arrival_ns - *first_arrival_ns;
+    if (now_ns <= live_end_ns) return;
+    live_end_ns = now_ns;
+    points.emplace_back(n, now_ns);
+    resolve(n, now_ns);
   }
 
   // Packets before `until` now have a time; `until_ns` is the time of packet `until`.
@@ -1520,10 +1548,10 @@ struct Analyzer::State {
   std::int64_t interval_ns_sum = 0;
 
   // ================================ finish ====================================================
-  void finish() {
+  void finish(bool input_ended) {
     if (finished) return;
     finished = true;
-    if (in_sync && !carry.empty()) {
+    if (in_sync && !carry.empty() && input_ended) {
       findings.truncated_tail_bytes = carry.size();
       findings.statements.push_back(fmt::format(
           "the last packet is cut short: {} of {} bytes at offset {}", carry.size(), packet_size,
@@ -1670,7 +1698,12 @@ Analyzer::~Analyzer() = default;
 void Analyzer::feed(std::span<const std::uint8_t> bytes, std::optional<std::int64_t> arrival_ns) {
   state_->feed(bytes, arrival_ns);
 }
-void Analyzer::finish() { state_->finish(); }
+void Analyzer::finish(bool input_ended) { state_->finish(input_ended); }
+void Analyzer::idle(std::int64_t arrival_ns) { state_->idle(arrival_ns); }
+std::optional<std::int64_t> Analyzer::stream_time_ns() const {
+  if (!state_->time_known) return std::nullopt;
+  return state_->last_time_ns;
+}
 const IndicatorCounts& Analyzer::counts() const { return state_->counts; }
 bool Analyzer::fired(int priority) const {
   for (std::size_t i = 0; i < kIndicatorCount; ++i) {

@@ -4,7 +4,8 @@
 // without a CA system or RST, plus the figures an engineer reads beside them (bitrates per PID,
 // PCR statistics, services, EIT now/next, TDT/TOT).
 //
-// Time. A live input passes the arrival time of each chunk; every packet of the chunk takes it.
+// Time. A live input passes the arrival time of each chunk; its packets are spread from there at
+// the stream's measured rate (a datagram's 7 packets left the sender one after the other).
 // A file has no arrival times, so each packet's time comes from the PCRs of the reference PID
 // (the first PCR PID seen) interpolated by byte position: a packet between two PCRs gets its time
 // once the second one arrives, so checks that need time are resolved one PCR late. The first PCR
@@ -206,9 +207,15 @@ class Analyzer {
   // Any chunking of the input. `arrival_ns`: the monotonic arrival time of this chunk on a live
   // input; leave it empty for a file.
   void feed(std::span<const std::uint8_t> bytes, std::optional<std::int64_t> arrival_ns = {});
-  // The end of the input (or of --duration): resolves the last packets' times, runs the
-  // timeouts up to the end of the stream and reports a cut last packet. Call once.
-  void finish();
+  // The end of the input (or of --duration: `input_ended` false, so a packet cut by the stop is
+  // not reported as a truncated file): resolves the last packets' times and states what the
+  // input looked like. Call once.
+  void finish(bool input_ended = true);
+  // A live input had nothing to read until `arrival_ns`: time goes on without packets, so
+  // absences show as active alarms and intervals close.
+  void idle(std::int64_t arrival_ns);
+  // Stream time reached so far (see the file comment), once known.
+  std::optional<std::int64_t> stream_time_ns() const;
 
   const IndicatorCounts& counts() const;
   bool fired(int priority) const;  // any indicator of this priority counted

@@ -75,8 +75,10 @@ const char* kUsage =
     "packet arrival.\n"
     "\n"
     "Output: on a terminal, a live view redrawn every second; otherwise a text summary at the end.\n"
-    "--json prints one summary object at the end (keys tr101290, pids, services, pcr, bitrate_bps,\n"
-    "input, clock, events); --json-lines prints one object per interval and the summary last.\n"
+    "--json prints one summary object at the end (keys input, duration_s, bitrate_bps, null_share,\n"
+    "tr101290, priorities, pids, pcr, services, network, clock, link for SRT, events,\n"
+    "events_dropped); --json-lines prints one object per interval (with active_alarms) and the\n"
+    "summary last, marked \"summary\": true.\n"
     "\n"
     "Exit status: 0 done, 1 --fail-on priority fired, 2 usage or input error.\n"
     "The counting rule of every indicator is in docs/monitoring-guide.md.\n";
@@ -94,7 +96,7 @@ po::options_description describe(Options& o) {
       ("duration", po::value(&o.duration), "stop after T (90s, 5m, 1h, 1500ms): stream time for a file, wall time live")
       ("events", po::value(&o.events_file), "write every kept event as a JSON line to FILE")
       ("interval", po::value(&o.interval_ms)->default_value(1000), "interval of --json-lines and the live view, ms")
-      ("pid-timeout", po::value(&o.pid_timeout_ms)->default_value(5000), "1.6 PID_error: absence of a PMT PID, ms")
+      ("pid-timeout", po::value(&o.pid_timeout_ms)->default_value(5000), "1.6 PID_error: absence of a PID a PMT refers to, ms")
       ("max-events", po::value(&o.max_events)->default_value(10000), "events kept in the summary (the counts stay exact)");
   return d;
 }
@@ -117,9 +119,7 @@ int run(const Options& o, bool live_view, bool colour) {
   }
 
   LiveView view(colour);
-  std::int64_t stream_end_ns = 0;
   analyzer.on_interval([&](const IntervalReport& interval) {
-    stream_end_ns = interval.end_ns;
     if (o.json_lines) {
       if (input->live()) context.link = input->link_stats();
       std::cout << interval_json(interval, context).dump() << '\n' << std::flush;
@@ -127,26 +127,42 @@ int run(const Options& o, bool live_view, bool colour) {
     view.interval(interval);
   });
 
-  std::vector<std::uint8_t> buffer(input->live() ? 64 * 1316 : 4 << 20);
+  // Whole datagrams of 7 packets either way, so a stop between two reads cuts no packet.
+  std::vector<std::uint8_t> buffer(input->live() ? 64 * 1316 : 3187 * 1316);
   const std::int64_t started_ns = monotonic_now_ns();
   std::int64_t next_draw_ns = started_ns;
-  while (!g_stop.load()) {
+  bool ended = false, reached = false;
+  auto reached_limit = [&] {
+    const auto t = analyzer.stream_time_ns();
+    return limit_ns >= 0 && t && *t >= limit_ns;
+  };
+  while (!g_stop.load() && !reached) {
     const Chunk chunk = input->read(buffer, 200);
-    if (chunk.size > 0) {
+    if (chunk.size > 0 && input->live()) {
       analyzer.feed(std::span<const std::uint8_t>(buffer.data(), chunk.size), chunk.arrival_ns);
+    } else if (chunk.size > 0) {
+      // A file with --duration stops within one slice of stream time, not one whole read.
+      constexpr std::size_t kSlice = 50 * 1316;
+      for (std::size_t at = 0; at < chunk.size && !reached; at += kSlice) {
+        analyzer.feed(std::span<const std::uint8_t>(buffer.data() + at, std::min(kSlice, chunk.size - at)));
+        reached = reached_limit();
+      }
+    } else if (input->live()) {
+      analyzer.idle(monotonic_now_ns());  // silence: time goes on, absences show as alarms
     }
-    if (chunk.end) break;
+    if (chunk.end) {
+      ended = true;
+      break;
+    }
     const std::int64_t now_ns = monotonic_now_ns();
-    if (limit_ns >= 0) {
-      if (input->live() ? now_ns - started_ns >= limit_ns : stream_end_ns >= limit_ns) break;
-    }
+    if (limit_ns >= 0 && input->live() && now_ns - started_ns >= limit_ns) break;
     if (live_view && now_ns >= next_draw_ns) {
       if (input->live()) context.link = input->link_stats();
       std::cout << view.render(analyzer, context) << std::flush;
       next_draw_ns = now_ns + 1'000'000'000;
     }
   }
-  analyzer.finish();
+  analyzer.finish(ended);
   if (input->live()) context.link = input->link_stats();
 
   if (!o.events_file.empty()) {

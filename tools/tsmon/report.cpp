@@ -263,6 +263,10 @@ std::string LiveView::render(const Analyzer& analyzer, const ReportContext& cont
     if (f.clock.tdt_minus_local_clock_ms) out += fmt::format(" ({:+} ms against this machine)", *f.clock.tdt_minus_local_clock_ms);
     out += '\n';
   }
+  if (f.clock.tot_utc_s) {
+    out += fmt::format("TOT {} UTC, local {} ({:+} min, {})\n", format_utc(*f.clock.tot_utc_s),
+                       format_utc(*f.clock.tot_utc_s, offset), offset, f.clock.country);
+  }
   if (context.link) {
     const LinkStats& l = *context.link;
     out += fmt::format("SRT {} {}  RTT {:.1f} ms  {:.2f} Mbit/s  lost {}  retrans {}  dropped {}  buffer {} ms\n",
