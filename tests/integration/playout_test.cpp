@@ -167,6 +167,13 @@ class PlayoutDay : public ::testing::Test {
                    "-show_entries program_tags=service_name -of compact -f mpegts -i " +
                    sh_quote(fifo.string()));
     });
+    // ... and so does the project's TR 101 290 monitor, from a third output.
+    const fs::path monitor_fifo = kOut / "day/tsmon.fifo";
+    ASSERT_EQ(::mkfifo(monitor_fifo.c_str(), 0600), 0);
+    std::thread monitor([monitor_fifo] {
+      tsmon_ = run(sh_quote((kBin / "skyclass-tsmon").string()) + " " +
+                   sh_quote(monitor_fifo.string()) + " --json");
+    });
     const auto start = std::chrono::steady_clock::now();
     exit_code_ = stream_into(
         headend() + " play --config " + sh_quote(config_.string()) + " --playlists " +
@@ -175,9 +182,11 @@ class PlayoutDay : public ::testing::Test {
             std::string(kStart) + " --duration " + std::string(kDuration) + " --asrun " +
             sh_quote((kOut / "day/asrun.jsonl").string()) + " --status " +
             sh_quote((kOut / "day/status.json").string()) + " --output file:/dev/stdout" +
-            " --output file:" + sh_quote(fifo.string()),
+            " --output file:" + sh_quote(fifo.string()) +
+            " --output file:" + sh_quote(monitor_fifo.string()),
         *check_);
     probe.join();
+    monitor.join();
     wall_s_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     asrun_ = read_json_lines(kOut / "day/asrun.jsonl");
   }
@@ -193,6 +202,7 @@ class PlayoutDay : public ::testing::Test {
   static inline double wall_s_ = 0;
   static inline std::vector<json> asrun_;
   static inline testing::ProcessResult probe_;
+  static inline testing::ProcessResult tsmon_;
 
   // Every playlist item that starts inside the run, in order.
   static std::vector<const scheduler::PlaylistItem*> items_in_run() {
@@ -228,6 +238,17 @@ TEST_F(PlayoutDay, FfprobeReadsTheWholeDayCleanly) {
       << probe_.out;
   EXPECT_NE(probe_.out.find("codec_name=mp2|nb_read_packets="), std::string::npos) << probe_.out;
   measured("playout day: ffprobe: " + probe_.out);
+}
+
+TEST_F(PlayoutDay, EveryTr101290IndicatorIsZeroAllDay) {
+  ASSERT_EQ(tsmon_.exit_code, 0) << tsmon_.err;
+  const json summary = json::parse(tsmon_.out);
+  ASSERT_EQ(summary["tr101290"].size(), 23u);
+  for (const auto& [id, count] : summary["tr101290"].items()) EXPECT_EQ(count, 0) << id;
+  EXPECT_EQ(summary["input"]["packets"].get<std::uint64_t>(), check_->packets);
+  EXPECT_EQ(summary["input"]["timing"], "pcr");
+  measured("playout day: tsmon " + summary["input"]["packets"].dump() + " packets, " +
+           summary["duration_s"].dump() + " s, all 23 TR 101 290 indicators 0");
 }
 
 TEST_F(PlayoutDay, PcrIsExactlyNominalAndFrequent) {
