@@ -270,7 +270,20 @@ constexpr std::string_view kPlayDetails =
     "playout runs until SIGINT/SIGTERM, which finish the current frame, drain the encoders and\n"
     "the mux, complete the as-run log and close the outputs on a packet boundary.\n"
     "\n"
-    "Sinks: file:PATH (written as the stream is made; file:/dev/stdout works).\n"
+    "Sinks: file:PATH (written as the stream is made; file:/dev/stdout works), and uplinks:\n"
+    "  udp://HOST:PORT[?ttl=N&pkt_size=1316&iface=ADDR|NAME&tos=N&queue_ms=1000]\n"
+    "      unicast or multicast; pkt_size is whole TS packets (a multiple of 188, at most 1316).\n"
+    "  srt://HOST:PORT?mode=caller|listener&latency=MS&passphrase=..&pbkeylen=16|24|32\n"
+    "      &streamid=ID&allow=ID,ID&allow_file=PATH&sndbuf=BYTES&maxbw=BYTES_PER_S&oheadbw=PCT\n"
+    "      &timeout=MS&queue_ms=1000&stats_log=PATH\n"
+    "      passphrase_file=PATH (first line) or passphrase_env=NAME keep the secret off the\n"
+    "      command line; it never shows in logs or status (passphrase=***). A caller reconnects\n"
+    "      (backoff up to 2 s) and resumes at the live point. A listener takes any number of\n"
+    "      stations; with allow/allow_file (and streamid) it rejects every other streamid in the\n"
+    "      handshake. stats_log appends one JSON line per link per second (RTT, send rate, sent,\n"
+    "      lost, retransmitted, dropped, send buffer); the same go to --status under \"links\".\n"
+    "  Every uplink has its own queue (queue_ms of stream) and thread: a slow or dead one drops\n"
+    "  its own oldest backlog (counted as packets_dropped) and never holds up the others.\n"
     "\n"
     "--asrun appends one JSON line per item: scheduled_utc, actual_utc, duration_ms, kind, title,\n"
     "media, event_id, outcome (played|cut|slate|live|fallback), reason, and hard_start,\n"
@@ -294,7 +307,7 @@ int run_play(int argc, char** argv) {
     ("config", po::value(&a.config), "channel.ini (built-in defaults when absent)")
     ("playlists", po::value(&a.playlists), "folder of day playlists YYYY-MM-DD.json")
     ("media", po::value(&a.media), "media library folder the playlists' paths are relative to (default: the playlists folder's parent)")
-    ("output", po::value(&a.outputs), "a sink: file:PATH (repeatable)")
+    ("output", po::value(&a.outputs), "a sink: file:PATH, udp://HOST:PORT?.., srt://HOST:PORT?.. (repeatable; see below)")
     ("clock", po::value(&a.clock)->default_value(a.clock), "real (system clock, paced) or virtual (from --start, as fast as possible)")
     ("start", po::value(&a.start), "virtual clock: UTC start, ISO 8601 (e.g. 2020-02-17T08:00:00+08:00)")
     ("duration", po::value(&a.duration), "length of the run (90s, 6h, 1h30m, HH:MM:SS); default: until stopped")

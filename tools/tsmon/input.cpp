@@ -1,5 +1,8 @@
 #include "tools/tsmon/input.hpp"
 
+#include "headend/net/address.hpp"
+#include "headend/net/srt_url.hpp"
+
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -48,15 +51,10 @@ constexpr std::string_view kAcceptedForms =
     "udp://@[IPV6]:PORT, srt://HOST:PORT?mode=caller|listener&...";
 
 constexpr std::array<std::string_view, 3> kUdpOptions = {"iface", "buffer", "reuse"};
-constexpr std::array<std::string_view, 9> kSrtOptions = {
-    "mode",     "latency",  "passphrase", "passphrase_file", "passphrase_env",
-    "pbkeylen", "streamid", "rcvbuf",     "timeout"};
-
 constexpr int kUdpDefaultBufferBytes = 4 << 20;
 constexpr std::size_t kUdpMaxDatagramBytes = 65536;  // above the largest UDP payload (65527)
 constexpr int kSrtFirstBackoffMs = 100;
 constexpr int kSrtMaxBackoffMs = 2000;
-constexpr std::size_t kSrtMaxStreamIdChars = 512;  // libsrt's limit
 
 std::string errno_text(int err) {
   return std::strerror(err);
@@ -86,191 +84,17 @@ class UniqueFd {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Addresses and URL parts
+// Addresses and URL parts: skyclass::net, shared with the headend's sinks. Its UrlError and
+// SrtError become InputError in open_input().
 
-struct SocketAddress {
-  sockaddr_storage storage{};
-  socklen_t length = 0;
-  const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
-  int family() const { return storage.ss_family; }
-};
-
-std::string address_text(const sockaddr* address) {
-  char host[INET6_ADDRSTRLEN] = {};
-  if (address->sa_family == AF_INET6) {
-    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(address);
-    inet_ntop(AF_INET6, &v6->sin6_addr, host, sizeof host);
-    return fmt::format("[{}]:{}", host, ntohs(v6->sin6_port));
-  }
-  const auto* v4 = reinterpret_cast<const sockaddr_in*>(address);
-  inet_ntop(AF_INET, &v4->sin_addr, host, sizeof host);
-  return fmt::format("{}:{}", host, ntohs(v4->sin_port));
-}
-
-// An empty host is the IPv4 wildcard. IPv4 results come first (as in most broadcast gear).
-SocketAddress resolve(std::string_view label, const std::string& host, std::uint16_t port) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_DGRAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* found = nullptr;
-  const std::string port_text = std::to_string(port);
-  const int rc =
-      getaddrinfo(host.empty() ? "0.0.0.0" : host.c_str(), port_text.c_str(), &hints, &found);
-  if (rc != 0) {
-    throw InputError(fmt::format("{}: cannot resolve '{}': {}", label, host, gai_strerror(rc)));
-  }
-  const addrinfo* chosen = found;
-  for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
-    if (a->ai_family == AF_INET) {
-      chosen = a;
-      break;
-    }
-  }
-  SocketAddress address;
-  std::memcpy(&address.storage, chosen->ai_addr, chosen->ai_addrlen);
-  address.length = chosen->ai_addrlen;
-  freeaddrinfo(found);
-  return address;
-}
-
-struct Option {
-  std::string name;
-  std::string value;      // %-decoded
-  std::string raw_value;  // as written, for describe()
-};
-
-struct NetSpec {
-  std::string authority;  // "HOST:PORT" as written
-  std::string host;       // without IPv6 brackets
-  std::uint16_t port = 0;
-  std::vector<Option> options;
-};
-
-std::string percent_decode(std::string_view label, std::string_view name, std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out += text[i];
-      continue;
-    }
-    unsigned byte = 0;
-    const char* first = text.data() + i + 1;
-    const auto [end, ec] = i + 2 < text.size()
-                               ? std::from_chars(first, first + 2, byte, 16)
-                               : std::from_chars_result{first, std::errc::invalid_argument};
-    if (ec != std::errc{} || end != first + 2) {
-      throw InputError(fmt::format("{}: bad %-escape in option '{}' (expected %XX)", label, name));
-    }
-    out += static_cast<char>(byte);
-    i += 2;
-  }
-  return out;
-}
-
-std::vector<Option> parse_query(std::string_view label, std::string_view query) {
-  std::vector<Option> options;
-  while (!query.empty()) {
-    const std::size_t amp = query.find('&');
-    const std::string_view item = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    if (item.empty()) continue;
-    const std::size_t eq = item.find('=');
-    if (eq == std::string_view::npos || eq == 0) {
-      throw InputError(fmt::format("{}: option '{}' needs the form NAME=VALUE", label, item));
-    }
-    const std::string name(item.substr(0, eq));
-    const std::string_view raw = item.substr(eq + 1);
-    options.push_back({name, percent_decode(label, name, raw), std::string(raw)});
-  }
-  return options;
-}
-
-std::uint16_t parse_port(std::string_view label, std::string_view text) {
-  unsigned port = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
-  if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || port == 0 ||
-      port > 65535) {
-    throw InputError(fmt::format("{}: bad port '{}' (expected 1..65535)", label, text));
-  }
-  return static_cast<std::uint16_t>(port);
-}
-
-// "HOST:PORT?a=b&c=d", "[IPV6]:PORT?..." or ":PORT?...".
-NetSpec parse_net_spec(std::string_view label, std::string_view text) {
-  NetSpec spec;
-  const std::size_t question = text.find('?');
-  if (question != std::string_view::npos) {
-    spec.options = parse_query(label, text.substr(question + 1));
-  }
-  std::string_view authority = text.substr(0, question);
-  if (!authority.empty() && authority.back() == '/') authority.remove_suffix(1);
-  spec.authority = std::string(authority);
-  std::size_t colon = authority.rfind(':');
-  if (authority.starts_with('[')) {
-    const std::size_t close = authority.find(']');
-    if (close == std::string_view::npos || close + 1 != colon) {
-      throw InputError(
-          fmt::format("{}: bad address '{}' (expected [IPV6]:PORT)", label, authority));
-    }
-    spec.host = std::string(authority.substr(1, close - 1));
-  } else if (colon == std::string_view::npos) {
-    throw InputError(fmt::format("{}: '{}' has no port (expected HOST:PORT)", label, authority));
-  } else {
-    spec.host = std::string(authority.substr(0, colon));
-  }
-  spec.port = parse_port(label, authority.substr(colon + 1));
-  return spec;
-}
-
-// The options of one URL: each known, each given once.
-class Options {
- public:
-  template <std::size_t N>
-  Options(std::string_view label, std::vector<Option> options,
-          const std::array<std::string_view, N>& known)
-      : label_(label), options_(std::move(options)) {
-    for (std::size_t i = 0; i < options_.size(); ++i) {
-      const std::string& name = options_[i].name;
-      if (std::find(known.begin(), known.end(), name) == known.end()) {
-        throw InputError(fmt::format("{}: unknown option '{}' (known: {})", label_, name,
-                                     fmt::join(known, ", ")));
-      }
-      for (std::size_t j = 0; j < i; ++j) {
-        if (options_[j].name == name) {
-          throw InputError(fmt::format("{}: option '{}' is given twice", label_, name));
-        }
-      }
-    }
-  }
-
-  const std::vector<Option>& all() const { return options_; }
-
-  std::optional<std::string> text(std::string_view name) const {
-    for (const Option& o : options_) {
-      if (o.name == name) return o.value;
-    }
-    return std::nullopt;
-  }
-
-  std::optional<std::int64_t> integer(std::string_view name, std::int64_t min, std::int64_t max,
-                                      std::string_view unit) const {
-    const std::optional<std::string> value = text(name);
-    if (!value) return std::nullopt;
-    std::int64_t number = 0;
-    const auto [end, ec] = std::from_chars(value->data(), value->data() + value->size(), number);
-    if (value->empty() || ec != std::errc{} || end != value->data() + value->size() ||
-        number < min || number > max) {
-      throw InputError(fmt::format("{}: option '{}' must be an integer {}..{} ({}), got '{}'",
-                                   label_, name, min, max, unit, *value));
-    }
-    return number;
-  }
-
- private:
-  std::string label_;
-  std::vector<Option> options_;
-};
+using net::address_text;
+using net::interface_index;
+using net::is_multicast;
+using net::NetSpec;
+using net::parse_net_spec;
+using net::resolve;
+using net::SocketAddress;
+using Options = net::UrlOptions;
 
 // ---------------------------------------------------------------------------------------------
 // File and stdin
@@ -327,38 +151,6 @@ std::unique_ptr<Input> open_stdin() {
 // ---------------------------------------------------------------------------------------------
 // UDP
 
-bool is_multicast(const SocketAddress& address) {
-  if (address.family() == AF_INET6) {
-    return IN6_IS_ADDR_MULTICAST(&reinterpret_cast<const sockaddr_in6*>(address.get())->sin6_addr);
-  }
-  return IN_MULTICAST(ntohl(reinterpret_cast<const sockaddr_in*>(address.get())->sin_addr.s_addr));
-}
-
-// An interface given by name ("eth0") or by one of its addresses.
-unsigned interface_index(const std::string& iface) {
-  if (const unsigned index = if_nametoindex(iface.c_str()); index != 0) return index;
-  in6_addr v6{};
-  in_addr v4{};
-  const bool is_v6 = inet_pton(AF_INET6, iface.c_str(), &v6) == 1;
-  const bool is_v4 = inet_pton(AF_INET, iface.c_str(), &v4) == 1;
-  ifaddrs* list = nullptr;
-  if ((!is_v6 && !is_v4) || getifaddrs(&list) != 0) return 0;
-  unsigned index = 0;
-  for (const ifaddrs* a = list; a != nullptr && index == 0; a = a->ifa_next) {
-    if (a->ifa_addr == nullptr) continue;
-    if (is_v6 && a->ifa_addr->sa_family == AF_INET6 &&
-        std::memcmp(&reinterpret_cast<const sockaddr_in6*>(a->ifa_addr)->sin6_addr, &v6,
-                    sizeof v6) == 0) {
-      index = if_nametoindex(a->ifa_name);
-    }
-    if (is_v4 && a->ifa_addr->sa_family == AF_INET &&
-        reinterpret_cast<const sockaddr_in*>(a->ifa_addr)->sin_addr.s_addr == v4.s_addr) {
-      index = if_nametoindex(a->ifa_name);
-    }
-  }
-  freeifaddrs(list);
-  return index;
-}
 
 void join_group(int fd, const SocketAddress& group, const std::optional<std::string>& iface) {
   int rc = 0;
@@ -508,172 +300,17 @@ std::unique_ptr<Input> open_udp(std::string_view spec) {
 // ---------------------------------------------------------------------------------------------
 // SRT
 
-struct SrtConfig {
-  std::string host;
-  std::uint16_t port = 0;
-  bool listener = false;
-  std::optional<int> latency_ms;
-  std::string passphrase;
-  std::optional<int> pbkeylen;
-  std::string streamid;  // caller: sent; listener: the only one accepted
-  std::optional<int> rcvbuf_bytes;
-  std::optional<int> connect_timeout_ms;
-  std::string description;
-};
+using SrtConfig = net::SrtUrl;
+using net::srt_startup_once;
 
-void srt_startup_once() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    srt_startup();
-    // Stop libsrt's garbage-collector thread before static destructors run: when startup was
-    // counted twice (a socket made before this call starts libsrt too), libsrt's own teardown
-    // frees its tables under that thread and the process crashes at exit.
-    std::atexit([] { srt_cleanup(); });
-    // The monitor reports link trouble in its own view; libsrt's stderr lines would tear it.
-    srt_setloglevel(LOG_CRIT);
-  });
-}
-
-std::string first_line_of(const std::string& path) {
-  std::ifstream in(path);
-  std::string line;
-  if (!in || !std::getline(in, line)) {
-    throw InputError(fmt::format("srt: option 'passphrase_file': cannot read '{}': {}", path,
-                                 errno_text(errno)));
-  }
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  return line;
-}
-
-std::string srt_passphrase(const Options& options) {
-  const auto given = std::count_if(options.all().begin(), options.all().end(), [](const Option& o) {
-    return o.name.starts_with("passphrase");
-  });
-  if (given > 1) {
-    throw InputError("srt: give only one of passphrase, passphrase_file, passphrase_env");
-  }
-  std::string passphrase = options.text("passphrase").value_or("");
-  if (const auto path = options.text("passphrase_file")) passphrase = first_line_of(*path);
-  if (const auto name = options.text("passphrase_env")) {
-    const char* value = std::getenv(name->c_str());
-    if (value == nullptr) {
-      throw InputError(
-          fmt::format("srt: option 'passphrase_env': variable '{}' is not set", *name));
-    }
-    passphrase = value;
-  }
-  if (given == 1 && (passphrase.size() < 10 || passphrase.size() > 79)) {
-    throw InputError(
-        fmt::format("srt: the passphrase must be 10 to 79 characters (libsrt's rule), it has {}",
-                    passphrase.size()));
-  }
-  return passphrase;
-}
-
-std::string srt_description(const NetSpec& net, const Options& options) {
-  std::string text = fmt::format("srt://{}", net.authority);
-  char separator = '?';
-  for (const Option& o : options.all()) {
-    const bool secret = o.name == "passphrase";
-    text += fmt::format("{}{}={}", separator, o.name, secret ? "***" : o.raw_value);
-    separator = '&';
-  }
-  return text;
-}
-
-std::optional<int> as_int(std::optional<std::int64_t> value) {
-  if (!value) return std::nullopt;
-  return static_cast<int>(*value);
-}
-
-SrtConfig parse_srt(std::string_view spec) {
-  NetSpec net = parse_net_spec("srt", spec.substr(6));
-  const Options options("srt", std::move(net.options), kSrtOptions);
-  SrtConfig config;
-  config.host = net.host;
-  config.port = net.port;
-  const std::string mode = options.text("mode").value_or("caller");
-  if (mode != "caller" && mode != "listener") {
-    throw InputError(fmt::format("srt: option 'mode' must be caller or listener, got '{}'", mode));
-  }
-  config.listener = mode == "listener";
-  if (!config.listener && config.host.empty()) {
-    throw InputError("srt: a caller needs a host (srt://HOST:PORT)");
-  }
-  config.latency_ms = as_int(options.integer("latency", 0, 60000, "ms"));
-  config.passphrase = srt_passphrase(options);
-  config.pbkeylen = as_int(options.integer("pbkeylen", 16, 32, "16, 24 or 32"));
-  if (config.pbkeylen && *config.pbkeylen % 8 != 0) {
-    throw InputError(
-        fmt::format("srt: option 'pbkeylen' must be 16, 24 or 32, got {}", *config.pbkeylen));
-  }
-  if (config.pbkeylen && config.passphrase.empty()) {
-    throw InputError("srt: option 'pbkeylen' needs a passphrase");
-  }
-  config.streamid = options.text("streamid").value_or("");
-  if (config.streamid.size() > kSrtMaxStreamIdChars) {
-    throw InputError(fmt::format("srt: option 'streamid' has {} characters (at most {})",
-                                 config.streamid.size(), kSrtMaxStreamIdChars));
-  }
-  config.rcvbuf_bytes = as_int(options.integer("rcvbuf", 65536, 1 << 30, "bytes"));
-  config.connect_timeout_ms = as_int(options.integer("timeout", 100, 120000, "ms"));
-  config.description = srt_description(net, options);
-  return config;
-}
-
-void set_srt_flag(SRTSOCKET socket, SRT_SOCKOPT option, const void* value, int length,
-                  std::string_view name) {
-  if (srt_setsockflag(socket, option, value, length) == SRT_ERROR) {
-    throw InputError(fmt::format("srt: cannot set {}: {}", name, srt_getlasterror_str()));
-  }
-}
-
-void set_srt_int(SRTSOCKET socket, SRT_SOCKOPT option, int value, std::string_view name) {
-  set_srt_flag(socket, option, &value, sizeof value, name);
-}
-
-// Live transtype, TSBPD on, non-blocking (the input waits on its own epoll).
-void configure_srt_socket(SRTSOCKET s, const SrtConfig& config) {
-  const SRT_TRANSTYPE live = SRTT_LIVE;
-  set_srt_flag(s, SRTO_TRANSTYPE, &live, sizeof live, "transtype");
-  const bool yes = true;
-  const bool no = false;
-  set_srt_flag(s, SRTO_TSBPDMODE, &yes, sizeof yes, "tsbpd");
-  set_srt_flag(s, SRTO_RCVSYN, &no, sizeof no, "rcvsyn");
-  set_srt_flag(s, SRTO_SNDSYN, &no, sizeof no, "sndsyn");
-  if (config.latency_ms) set_srt_int(s, SRTO_LATENCY, *config.latency_ms, "latency");
-  if (!config.passphrase.empty()) {
-    set_srt_flag(s, SRTO_PASSPHRASE, config.passphrase.data(),
-                 static_cast<int>(config.passphrase.size()), "passphrase");
-  }
-  if (config.pbkeylen) set_srt_int(s, SRTO_PBKEYLEN, *config.pbkeylen, "pbkeylen");
-  if (!config.listener && !config.streamid.empty()) {
-    set_srt_flag(s, SRTO_STREAMID, config.streamid.data(), static_cast<int>(config.streamid.size()),
-                 "streamid");
-  }
-  if (config.rcvbuf_bytes) {
-    // libsrt caps the receive buffer at the flight window, so widen that first.
-    set_srt_int(s, SRTO_FC, std::max(25600, *config.rcvbuf_bytes / 1472 + 1), "flight window");
-    set_srt_int(s, SRTO_RCVBUF, *config.rcvbuf_bytes, "rcvbuf");
-  }
-  if (config.connect_timeout_ms) {
-    set_srt_int(s, SRTO_CONNTIMEO, *config.connect_timeout_ms, "timeout");
-  }
-}
-
-SRTSOCKET create_srt_socket(const SrtConfig& config) {
-  const SRTSOCKET s = srt_create_socket();
-  if (s == SRT_INVALID_SOCK) {
-    throw InputError(fmt::format("srt: cannot create a socket: {}", srt_getlasterror_str()));
-  }
+SRTSOCKET open_srt_socket(const SrtConfig& config) {
   try {
-    configure_srt_socket(s, config);
-  } catch (...) {
-    srt_close(s);
-    throw;
+    return net::create_srt_socket(config);
+  } catch (const net::SrtError& e) {
+    throw InputError(e.what());
   }
-  return s;
 }
+
 
 // One epoll per input; srt_startup() runs before the first.
 struct SrtEpoll {
@@ -752,7 +389,7 @@ SrtInput::~SrtInput() {
 }
 
 void SrtInput::open_listener() {
-  listener_ = create_srt_socket(config_);
+  listener_ = open_srt_socket(config_);
   const int events = SRT_EPOLL_IN | SRT_EPOLL_ERR;
   if (srt_listen_callback(listener_, &SrtInput::on_listen, this) == SRT_ERROR ||
       srt_bind(listener_, address_.get(), static_cast<int>(address_.length)) == SRT_ERROR ||
@@ -783,7 +420,7 @@ int SrtInput::on_listen(void* self, SRTSOCKET socket, int, const sockaddr*, cons
 // A non-blocking connect: its outcome arrives on the epoll (OUT when connected, ERR if not).
 bool SrtInput::start_connect() {
   try {
-    link_ = create_srt_socket(config_);
+    link_ = open_srt_socket(config_);
   } catch (const InputError& e) {
     last_error_ = e.what();
     return false;
@@ -942,21 +579,33 @@ bool has_scheme(std::string_view spec) {
   });
 }
 
-}  // namespace
-
-std::unique_ptr<Input> open_input(std::string_view spec) {
+std::unique_ptr<Input> open_any_input(std::string_view spec) {
   if (spec.empty()) {
     throw InputError(fmt::format("no input given (accepted: {})", kAcceptedForms));
   }
   if (spec == "-") return open_stdin();
   if (spec.starts_with("file:")) return open_file(std::string(spec.substr(5)));
   if (spec.starts_with("udp://")) return open_udp(spec);
-  if (spec.starts_with("srt://")) return std::make_unique<SrtInput>(parse_srt(spec));
+  if (spec.starts_with("srt://")) {
+    return std::make_unique<SrtInput>(net::parse_srt_url(spec, net::SrtDirection::receive));
+  }
   if (has_scheme(spec)) {
     throw InputError(fmt::format("'{}': unsupported input (accepted: {})",
                                  spec.substr(0, spec.find('?')), kAcceptedForms));
   }
   return open_file(std::string(spec));
+}
+
+}  // namespace
+
+std::unique_ptr<Input> open_input(std::string_view spec) {
+  try {
+    return open_any_input(spec);
+  } catch (const net::UrlError& e) {
+    throw InputError(e.what());
+  } catch (const net::SrtError& e) {
+    throw InputError(e.what());
+  }
 }
 
 }  // namespace skyclass::tsmon
