@@ -23,6 +23,8 @@
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using skyclass::testing::Background;
+using skyclass::testing::free_port;
 using skyclass::testing::run;
 using skyclass::testing::sh_quote;
 
@@ -60,36 +62,6 @@ std::uint64_t pid_value(const json& summary, int pid, const char* key) {
   }
   return 0;
 }
-
-int free_port(int type) {
-  const int fd = ::socket(AF_INET, type, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t size = sizeof(a);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &size);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
-// A child process killed (if still running) when the guard goes.
-struct Child {
-  pid_t pid = -1;
-  explicit Child(const std::string& command) {
-    pid = ::fork();
-    if (pid == 0) {
-      ::execl("/bin/sh", "sh", "-c", ("exec " + command).c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-  }
-  ~Child() {
-    if (pid > 0) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, nullptr, 0);
-    }
-  }
-};
 
 // Per-PID continuity error counts printed by dvbinfo (one stderr line per discontinuity).
 std::map<int, std::uint64_t> dvbinfo_continuity(const fs::path& ts) {
@@ -324,7 +296,7 @@ TEST_F(Tsmon, LiveUdpAndSrtInputsAreTimedByArrival) {
                      " --duration 6s");
   });
   ::usleep(500'000);
-  Child relay("srt-live-transmit -q udp://127.0.0.1:" + std::to_string(relay_in) + " " +
+  Background relay("srt-live-transmit -q udp://127.0.0.1:" + std::to_string(relay_in) + " " +
               sh_quote("srt://127.0.0.1:" + std::to_string(srt_port) + "?passphrase=" + passphrase));
   ::usleep(700'000);
   run(bin("skyclass-bench-udpsend") + " " + sh_quote(clean().string()) + " --port-base " +
