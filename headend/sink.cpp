@@ -10,6 +10,7 @@
 #include <cstring>
 #include <ctime>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -397,6 +398,8 @@ struct SrtLink {
   SRTSOCKET socket = SRT_INVALID_SOCK;
   std::vector<std::uint8_t> pending;  // a payload libsrt had no room for yet
   LinkState earlier;                  // srt_bstats counters of a caller's closed sockets
+  // The socket's counters at the last poll: a broken socket may no longer answer srt_bstats.
+  std::optional<SRT_TRACEBSTATS> last_perf;
   // Under the sink's mutex.
   bool connected = false;
   net::PacketQueue queue;
@@ -569,7 +572,10 @@ class SrtSink final : public UplinkSink {
       SRT_TRACEBSTATS perf{};
       if (link.connected && srt_bstats(link.socket, &perf, 0) == 0) {
         add_counters(perf, link.earlier);
+      } else if (link.last_perf) {
+        add_counters(*link.last_perf, link.earlier);
       }
+      link.last_perf.reset();
       srt_close(link.socket);
       link.socket = SRT_INVALID_SOCK;
     }
@@ -731,6 +737,7 @@ class SrtSink final : public UplinkSink {
         s.packets_retransmitted = link->earlier.packets_retransmitted;
         s.packets_dropped = link->earlier.packets_dropped;
         if (have) {
+          link->last_perf = perf;
           add_counters(perf, s);
           s.rtt_ms = perf.msRTT;
           s.send_rate_mbps = perf.mbpsSendRate;

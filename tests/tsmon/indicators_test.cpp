@@ -363,6 +363,25 @@ TEST(IndicatorP1, ContinuityCountError_1_4_PacketWithTeiIsCheckedToo) {
   EXPECT_EQ(events[0].byte_offset, TsStream::byte_offset(next));
 }
 
+// The measured rate needs three PCR intervals that agree: two in a row that each lost a packet
+// agree with each other, but must not set a wrong rate that makes every later PCR "inaccurate".
+TEST(IndicatorP2, PcrAccuracy_2_4_TwoDamagedFirstIntervalsDoNotSetTheRate) {
+  TsStream stream = build_stream(config_of(3 * kSecond));
+  const auto pcrs = stream.find_pcrs();
+  ASSERT_GT(pcrs.size(), 6u);
+  // A null packet lost in each of the first two PCR intervals: no continuity error, but both
+  // intervals read 188 bytes short, alike.
+  const auto in_first = stream.find(0x1FFF, stream.time_ns(pcrs[0]), stream.time_ns(pcrs[1]));
+  const auto in_second = stream.find(0x1FFF, stream.time_ns(pcrs[1]), stream.time_ns(pcrs[2]));
+  ASSERT_FALSE(in_first.empty());
+  ASSERT_FALSE(in_second.empty());
+  stream.drop(in_second.front());  // the later one first: indices before it stay valid
+  stream.drop(in_first.front());
+  // Judged only once the rate is known: neither damaged interval is judged, and nothing after
+  // them reads as inaccurate.
+  expect_only(analyse(stream.bytes()), {});
+}
+
 TEST(IndicatorP1, ContinuityCountError_1_4_DroppedPacketAlsoMovesTheNextPcr) {
   TsStream stream = build_stream(config_of(3 * kSecond));
   const std::size_t lost = stream.find_plain_video(1 * kSecond).front();
@@ -1012,6 +1031,9 @@ TEST(IndicatorLive, AbsencesAndGapsAsInTheFile) {
   config.pmt.outages = {{1001 * kMs + 1, 1701 * kMs}};
   config.audio.outages = {{1 * kSecond, 7 * kSecond}};
   config.eit_pf_section_gap_ns = 15 * kMs;
+  // Live, gaps between sections are judged once the rate is known (four PCRs, about 90 ms):
+  // the first p/f pair comes after that.
+  config.eit_pf.offset_ns = 200 * kMs;
   const TsStream stream = build_stream(config);
   const Bytes bytes = stream.bytes();
   const Analysis file = analyse(bytes);

@@ -200,10 +200,12 @@ struct PcrTrack {
   std::uint64_t acc_count = 0;
 };
 
-// The stream's constant rate from PCR intervals that agree with it (2.4).
+// The stream's constant rate from PCR intervals that agree with it (2.4). An interval that lost
+// packets reads low, so the rate is taken only from kIntervalsToAgree successive intervals that
+// agree with each other (two damaged ones in a row can agree by chance), and a rate that
+// kIntervalsToRebase intervals in a row disagree with is measured again the same way.
 class RateEstimator {
  public:
-  // Known once two successive intervals agree (one interval alone may have lost packets).
   bool known() const { return ticks_ > 0; }
   // 27 MHz ticks that `packets` take at the measured rate.
   double ticks_for(std::uint64_t packets) const {
@@ -213,43 +215,56 @@ class RateEstimator {
     if (!known()) return 0;
     return static_cast<std::uint64_t>(static_cast<__int128>(packets_) * kPacket * 8 * kTicksPerSecond / ticks_);
   }
-  // Returns false when the interval disagrees with the rate (it is then left out).
+  // Returns false when the interval is left out of the rate.
   bool add(std::uint64_t packets, std::int64_t ticks) {
     if (packets == 0 || ticks <= 0) return false;
     if (!known()) {
-      const bool agree = candidate_ticks_ > 0 &&
-                         std::abs(static_cast<double>(ticks) * static_cast<double>(candidate_packets_) -
-                                  static_cast<double>(candidate_ticks_) * static_cast<double>(packets)) <=
-                             kRateTolerance * static_cast<double>(candidate_ticks_) * static_cast<double>(packets);
-      if (agree) {
-        packets_ = candidate_packets_ + packets;
-        ticks_ = candidate_ticks_ + ticks;
-        return true;
+      if (candidate_count_ > 0 && agrees(packets, ticks, candidate_packets_, candidate_ticks_)) {
+        candidate_packets_ += packets;
+        candidate_ticks_ += ticks;
+        if (++candidate_count_ >= kIntervalsToAgree) {
+          packets_ = candidate_packets_;
+          ticks_ = candidate_ticks_;
+          return true;
+        }
+        return false;
       }
       candidate_packets_ = packets;
       candidate_ticks_ = ticks;
+      candidate_count_ = 1;
       return false;
     }
-    const double expected = ticks_for(packets);
-    if (std::abs(static_cast<double>(ticks) - expected) <= kRateTolerance * expected) {
+    if (agrees(packets, ticks, packets_, ticks_)) {
       packets_ += packets;
       ticks_ += ticks;
       disagreeing_ = 0;
       return true;
     }
-    if (++disagreeing_ >= kIntervalsToRebase) {  // the rate really changed: start again
-      packets_ = packets;
-      ticks_ = ticks;
+    if (++disagreeing_ >= kIntervalsToRebase) {  // the rate really changed: measure it again
+      packets_ = 0;
+      ticks_ = 0;
       disagreeing_ = 0;
+      candidate_packets_ = packets;
+      candidate_ticks_ = ticks;
+      candidate_count_ = 1;
     }
     return false;
   }
 
  private:
+  static constexpr int kIntervalsToAgree = 3;
+  static bool agrees(std::uint64_t packets, std::int64_t ticks, std::uint64_t ref_packets,
+                     std::int64_t ref_ticks) {
+    const double expected = static_cast<double>(packets) * static_cast<double>(ref_ticks) /
+                            static_cast<double>(ref_packets);
+    return std::abs(static_cast<double>(ticks) - expected) <= kRateTolerance * expected;
+  }
+
   std::uint64_t packets_ = 0;
   std::int64_t ticks_ = 0;
   std::uint64_t candidate_packets_ = 0;
   std::int64_t candidate_ticks_ = 0;
+  int candidate_count_ = 0;
   int disagreeing_ = 0;
 };
 
@@ -1093,7 +1108,7 @@ struct Analyzer::State {
         ps.unreferenced_reported = true;
         count(Indicator::unreferenced_pid, pid, ps.unreferenced_since_n,
               byte_offset_of(ps.unreferenced_since_n), since_ns,
-              fmt::format("PID 0x{:04X} present for {} ms and not referred to by any PMT", pid,
+              fmt::format("PID 0x{:04X} not referred to by any PMT within {} ms", pid,
                           options.thresholds.unreferenced_pid_ms));
       }
     }
@@ -1269,7 +1284,7 @@ struct Analyzer::State {
       sub.sections.clear();
       sub.version = r.version;
     }
-    if (sub.last_end_ns) {
+    if (sub.last_end_ns && gaps_measurable()) {
       const std::int64_t gap_ns = start_ns - *sub.last_end_ns;
       if (gap_ns < t.si_min_gap_ms * kNsPerMs) {
         count(Indicator::si_repetition_error, r.pid, r.start_n, byte_offset_of(r.start_n), start_ns,
@@ -1289,13 +1304,18 @@ struct Analyzer::State {
     hit_at(*w, start_ns, r.start_n);
   }
 
+  // On a live input the packets of a chunk (a bunch of datagrams handed over together) are only
+  // spread in time once the stream's rate is known; before that, a gap between two sections in
+  // one chunk would read as 0.
+  bool gaps_measurable() const { return !live || rate.known(); }
+
   // Two consecutive sections of one table less than 25 ms apart (3.1, 3.5, 3.6, 3.7, 3.8).
   void min_gap(Indicator indicator, const SectionRecord& r, std::uint16_t extension,
                std::int64_t start_ns, std::int64_t end_ns) {
     const std::uint32_t key = (static_cast<std::uint32_t>(indicator) << 24) |
                               (std::uint32_t{r.table_id} << 16) | extension;
     MinGap& g = min_gaps[key];
-    if (g.last_end_ns) {
+    if (g.last_end_ns && gaps_measurable()) {
       const std::int64_t gap_ns = start_ns - *g.last_end_ns;
       const std::int64_t limit = options.thresholds.si_min_gap_ms;
       if (gap_ns < limit * kNsPerMs) {
