@@ -26,8 +26,9 @@ namespace fs = std::filesystem;
 constexpr std::int64_t kDayStart = 1'581'890'400'000;  // 2020-02-16T22:00:00Z = 06:00 +08:00
 constexpr std::int64_t kDayMs = 24 * 3600 * 1000LL;
 
+// Under the build's test-data directory (not /tmp), so nothing is left outside the build.
 fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / fmt::format("skyclass-timeline-{}-{}", name, ::getpid());
+  const fs::path dir = fs::path(SKYCLASS_TEST_DATA_DIR) / "timeline" / name;
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir;
