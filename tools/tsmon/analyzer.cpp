@@ -551,23 +551,7 @@ struct Analyzer::State {
     if (carry.empty()) carry_offset = offset;
     const std::size_t take = std::min(bytes.size(), kSearchWindow);
     carry.insert(carry.end(), bytes.begin(), bytes.begin() + take);
-    for (std::size_t o = 0; o < carry.size(); ++o) {
-      if (carry[o] != 0x47) continue;
-      for (std::size_t size : {kPacket, kRsPacket}) {
-        if (o + (kSyncPacketsToLock - 1) * size >= carry.size()) continue;
-        bool ok = true;
-        for (int k = 1; k < kSyncPacketsToLock && ok; ++k) ok = carry[o + k * size] == 0x47;
-        if (!ok) continue;
-        lock(o, size);
-        // Re-feed the window from the sync point: exactly the bytes not yet consumed.
-        std::vector<std::uint8_t> window;
-        window.swap(carry);
-        const std::uint64_t window_offset = carry_offset;
-        carry.clear();
-        replay(std::span<const std::uint8_t>(window).subspan(o), window_offset + o);
-        return take;
-      }
-    }
+    if (search_held()) return take;
     // Not found: keep the last bytes that could still start a sync run.
     const std::size_t keep = (kSyncPacketsToLock - 1) * kRsPacket + 1;
     if (carry.size() > keep) {
@@ -615,10 +599,12 @@ struct Analyzer::State {
 
   void search_from_window(std::vector<std::uint8_t> rest) {
     carry = std::move(rest);
-    search_held();  // on what is held; new bytes join it in search()
+    (void)search_held();  // on what is held; new bytes join it in search()
   }
 
-  void search_held() {
+  // Looks for the sync run in what the search window holds; on finding it, frames the window
+  // from there (replay) and returns true.
+  bool search_held() {
     for (std::size_t o = 0; o < carry.size(); ++o) {
       if (carry[o] != 0x47) continue;
       for (std::size_t size : {kPacket, kRsPacket}) {
@@ -632,9 +618,10 @@ struct Analyzer::State {
         const std::uint64_t window_offset = carry_offset;
         carry.clear();
         replay(std::span<const std::uint8_t>(window).subspan(o), window_offset + o);
-        return;
+        return true;
       }
     }
+    return false;
   }
 
   void framed_packet(const std::uint8_t* p, std::uint64_t byte_offset) {
