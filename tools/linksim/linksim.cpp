@@ -1,5 +1,7 @@
 #include "tools/linksim/linksim.hpp"
 
+#include "tools/decimal_text.hpp"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -17,6 +19,12 @@
 namespace skyclass::linksim {
 namespace {
 
+using tools::text::Decimal;
+using tools::text::is_digit;
+using tools::text::parse_decimal;
+using tools::text::pow10;
+using tools::text::scale_draw;
+
 using UInt128 = unsigned __int128;
 
 constexpr std::uint64_t kBackSeedOffset = 0x9E3779B97F4A7C15ULL;
@@ -33,48 +41,6 @@ enum DrawIndex : std::size_t {
   kDrawDuplicate
 };
 static_assert(kDrawDuplicate + 1 == kDrawsPerDatagram);
-
-// floor(draw * n / 2^64): a value in [0, n) from one 64-bit draw.
-std::uint64_t scale_draw(std::uint64_t draw, std::uint64_t n) {
-  return static_cast<std::uint64_t>((UInt128{draw} * n) >> 64);
-}
-
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
-std::uint64_t pow10(std::size_t n) {
-  std::uint64_t value = 1;
-  while (n-- > 0) value *= 10;
-  return value;
-}
-
-// "12", "1.5", ".25": integer part and fraction digits.
-struct Decimal {
-  std::uint64_t integer = 0;
-  std::uint64_t fraction = 0;
-  std::size_t fraction_digits = 0;
-};
-bool parse_decimal(std::string_view text, std::size_t max_integer_digits,
-                   std::size_t max_fraction_digits, Decimal& out) {
-  out = Decimal{};
-  const std::size_t dot = text.find('.');
-  const std::string_view integer = text.substr(0, dot);
-  const std::string_view fraction =
-      dot == std::string_view::npos ? std::string_view{} : text.substr(dot + 1);
-  if (integer.empty() && fraction.empty()) return false;
-  if (integer.size() > max_integer_digits || fraction.size() > max_fraction_digits) return false;
-  for (char c : integer) {
-    if (!is_digit(c)) return false;
-    out.integer = out.integer * 10 + static_cast<std::uint64_t>(c - '0');
-  }
-  for (char c : fraction) {
-    if (!is_digit(c)) return false;
-    out.fraction = out.fraction * 10 + static_cast<std::uint64_t>(c - '0');
-  }
-  out.fraction_digits = fraction.size();
-  return true;
-}
 
 std::optional<TimeNs> parse_duration_ns(std::string_view text, TimeNs default_unit_ns) {
   struct Unit {

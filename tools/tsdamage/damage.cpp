@@ -1,5 +1,7 @@
 #include "tools/tsdamage/damage.hpp"
 
+#include "tools/decimal_text.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -19,6 +21,12 @@
 namespace skyclass::tsdamage {
 namespace {
 
+using tools::text::Decimal;
+using tools::text::is_digit;
+using tools::text::parse_decimal;
+using tools::text::pow10;
+using tools::text::scale_draw;
+
 using mux::kTsPacketSize;
 using Int128 = __int128;
 using UInt128 = unsigned __int128;
@@ -31,49 +39,6 @@ Int128 floor_div(Int128 a, Int128 b) {
   Int128 q = a / b;
   if ((a % b != 0) && (a < 0)) --q;
   return q;
-}
-
-// floor(draw * n / 2^64): a value in [0, n) from one 64-bit draw.
-std::uint64_t scale_draw(std::uint64_t draw, std::uint64_t n) {
-  return static_cast<std::uint64_t>((UInt128{draw} * n) >> 64);
-}
-
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
-// A decimal number "12", "1.5", "0.25": integer part and fraction digits. False on anything else
-// or when a part has more digits than allowed.
-struct Decimal {
-  std::uint64_t integer = 0;
-  std::uint64_t fraction = 0;  // the fraction digits as an integer
-  std::size_t fraction_digits = 0;
-};
-bool parse_decimal(std::string_view text, std::size_t max_integer_digits,
-                   std::size_t max_fraction_digits, Decimal& out) {
-  out = Decimal{};
-  const std::size_t dot = text.find('.');
-  const std::string_view integer = text.substr(0, dot);
-  const std::string_view fraction =
-      dot == std::string_view::npos ? std::string_view{} : text.substr(dot + 1);
-  if (integer.empty() && fraction.empty()) return false;
-  if (integer.size() > max_integer_digits || fraction.size() > max_fraction_digits) return false;
-  for (char c : integer) {
-    if (!is_digit(c)) return false;
-    out.integer = out.integer * 10 + static_cast<std::uint64_t>(c - '0');
-  }
-  for (char c : fraction) {
-    if (!is_digit(c)) return false;
-    out.fraction = out.fraction * 10 + static_cast<std::uint64_t>(c - '0');
-  }
-  out.fraction_digits = fraction.size();
-  return true;
-}
-
-std::uint64_t pow10(std::size_t n) {
-  std::uint64_t value = 1;
-  while (n-- > 0) value *= 10;
-  return value;
 }
 
 // "1.5s", "500ms", "30" (seconds) in 27 MHz ticks, floored. nullopt when malformed.
